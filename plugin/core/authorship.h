@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * authorship.h - the forged-From verdict: is the author a reader sees in the
+ * From field backed by what the capture shows?  Relaxed alignment of
+ * organizational domains (RFC 7489 section 3.1; Public Suffix List through
+ * libpsl), the HELO domain standing in for a null reverse-path (RFC 7208
+ * section 2.4), DKIM-Signature d= alignment (claimed, not verified),
+ * display-name spoofing, look-alike domains (IDNA via libidn2, scripts via
+ * GLib) and ambiguity in the From field (RFC 5322 3.4, 3.6.2).
+ */
+#ifndef SMTPX_CORE_AUTHORSHIP_H
+#define SMTPX_CORE_AUTHORSHIP_H
+
+#include "common.h"
+#include "address.h"
+#include "command.h"
+#include "headers.h"
+
+G_BEGIN_DECLS
+
+/* A user exception: envelope domain allowed to send for author domain.
+ * Both are domain names, lower case; "*" matches any; a leading "*." matches
+ * the domain and its subdomains. */
+typedef struct {
+    const char *envelope_domain;
+    const char *author_domain;
+} smtpx_exception_t;
+
+/* What the judge is given.  Nothing is taken over: the caller keeps it. */
+typedef struct {
+    const smtpx_path_t    *mail_from;  /* MAIL FROM of the transaction, or
+                                          NULL when none was seen */
+    const char            *helo;       /* EHLO/HELO argument (NUL-terminated)
+                                          or NULL */
+    const smtpx_headers_t *headers;    /* the header section, or NULL */
+    const smtpx_exception_t *exceptions; /* may be NULL */
+    gsize                  n_exceptions;
+} smtpx_authorship_input_t;
+
+/* The verdict and every reason, each its own flag. */
+typedef struct {
+    gboolean decided;            /* always TRUE once judged */
+    gboolean forged;
+    char    *from_field;         /* first From body, unfolded, printable */
+    smtpx_address_list_t *authors; /* parsed first From field, or NULL */
+    char    *from_domain;        /* first author's domain (lower), or NULL */
+    char    *org_domain;         /* its organizational domain, or NULL */
+    char    *envelope_domain;    /* domain of MAIL FROM (or HELO for <>) */
+    char    *envelope_org_domain;
+    GPtrArray *dkim_domains;     /* char *: d= of each DKIM-Signature */
+    char    *sender;             /* Sender, Reply-To, Return-Path bodies,   */
+    char    *reply_to;           /* unfolded and printable, or NULL          */
+    char    *return_path;
+    gboolean envelope_mismatch;
+    gboolean envelope_invalid;
+    gboolean dkim_aligned;
+    gboolean display_name_spoof;
+    gboolean multiple;
+    gboolean missing;
+    gboolean ambiguous;
+    gboolean lookalike;
+    gboolean exception;          /* a user exception matched */
+    char    *exception_rule;     /* "envelope -> author" that matched, or NULL */
+    char    *reasons;            /* the reasons in words, "; " separated;
+                                    "" when not forged and nothing to say */
+} smtpx_verdict_t;
+
+/* Judges one message.  Never fails; returns a new verdict (free with
+ * smtpx_verdict_free). */
+smtpx_verdict_t *smtpx_authorship_judge(const smtpx_authorship_input_t *in);
+void smtpx_verdict_free(smtpx_verdict_t *v);
+
+/*
+ * smtpx_org_domain - the organizational domain (RFC 7489 3.2: the public
+ * suffix plus one label) of domain (NUL-terminated, any case, trailing dot
+ * allowed).  Returns a new lower-case string (g_free), or NULL when domain is
+ * not a usable domain (empty, a bare IP, a public suffix itself).
+ */
+char *smtpx_org_domain(const char *domain);
+
+/* RFC 7489 3.1 relaxed alignment: TRUE when both have the same org domain. */
+gboolean smtpx_domains_aligned(const char *a, const char *b);
+
+/* TRUE when a label of domain (NUL-terminated, A-labels allowed) mixes
+ * Unicode scripts after IDNA decoding (UTS 39 style mixed-script check). */
+gboolean smtpx_domain_is_lookalike(const char *domain);
+
+G_END_DECLS
+
+#endif /* SMTPX_CORE_AUTHORSHIP_H */

@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* common.c - helpers shared by the core; see common.h. */
+#include "common.h"
+
+char *
+smtpx_printable(const guint8 *data, gsize len)
+{
+    GString *out = g_string_sized_new(len + 1);
+    gsize i = 0;
+
+    while (i < len) {
+        const char *p = (const char *)data + i;
+        const gchar *end = NULL;
+        guint8 c = data[i];
+
+        if (c < 0x20 || c == 0x7f) {
+            g_string_append_printf(out, "\\x%02x", c);
+            i++;
+            continue;
+        }
+        if (c < 0x80) {
+            g_string_append_c(out, (char)c);
+            i++;
+            continue;
+        }
+        /* Longest valid UTF-8 prefix of non-ASCII characters. */
+        g_utf8_validate_len(p, (gssize)(len - i), &end);
+        if (end > p) {
+            gsize n = (gsize)(end - p);
+            /* Stop the valid run at the next control byte; it is escaped. */
+            gsize j = 0;
+            while (j < n && ((guint8)p[j] >= 0x20 && (guint8)p[j] != 0x7f))
+                j++;
+            g_string_append_len(out, p, (gssize)j);
+            i += j;
+            if (j == 0) {
+                g_string_append_printf(out, "\\x%02x", c);
+                i++;
+            }
+        } else {
+            g_string_append_printf(out, "\\x%02x", c);
+            i++;
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+char *
+smtpx_ascii_lower_dup(const char *s, gsize len)
+{
+    char *out = g_malloc(len + 1);
+    gsize i;
+
+    for (i = 0; i < len; i++)
+        out[i] = g_ascii_tolower(s[i]);
+    out[len] = '\0';
+    return out;
+}

@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * session.h - the SMTP session engine: both directions of one SMTP session
+ * are fed in capture order; it frames lines (stream.h), follows the RFC 5321
+ * state machine (section 4.1.4 command order, 4.3 sequencing), matches every
+ * reply to the command it answers through a bounded pending-command queue
+ * (pipelining, RFC 2920), follows DATA and BDAT bodies (RFC 3030), AUTH
+ * exchanges (RFC 4954) and STARTTLS (RFC 3207), and emits events that the
+ * epan glue turns into tree items.
+ *
+ * Ownership: every event, and everything an event points to, belongs to the
+ * session and lives until smtpx_session_free().  Events are never moved, so
+ * a pointer kept by the caller stays valid; a few members of an event
+ * (command->response_frame, message->size...) are filled in by later feeds.
+ */
+#ifndef SMTPX_CORE_SESSION_H
+#define SMTPX_CORE_SESSION_H
+
+#include "common.h"
+#include "reply.h"
+#include "ehlo.h"
+#include "command.h"
+#include "headers.h"
+#include "authorship.h"
+
+G_BEGIN_DECLS
+
+/* Named anomalies; one expert info each in the glue (smtpx.analysis.*). */
+typedef enum {
+    SMTPX_ANOM_FORGED_FROM = 0,     /* forged_from */
+    SMTPX_ANOM_CLEARTEXT_AUTH,      /* cleartext_auth */
+    SMTPX_ANOM_STARTTLS_INJECTION,  /* starttls_injection */
+    SMTPX_ANOM_SMUGGLING,           /* smuggling */
+    SMTPX_ANOM_UNADVERTISED,        /* unadvertised */
+    SMTPX_ANOM_SIZE_EXCEEDED,       /* size_exceeded */
+    SMTPX_ANOM_STATUS_CLASS_MISMATCH, /* status_class_mismatch */
+    SMTPX_ANOM_STATUS_MISSING,      /* status_missing */
+    SMTPX_ANOM_STATUS_UNREGISTERED, /* status_unregistered */
+    SMTPX_ANOM_PATH_SYNTAX,         /* path_syntax */
+    SMTPX_ANOM_HELO_SYNTAX,         /* helo_syntax */
+    SMTPX_ANOM_LINE_TOO_LONG,       /* line_too_long */
+    SMTPX_ANOM_GAP,                 /* gap */
+    SMTPX_ANOM_HEADER_LIMIT,        /* header_limit */
+    SMTPX_ANOM_BDAT_SIZE,           /* bdat_size: bad BDAT chunk size */
+    SMTPX_ANOM_BAD_REPLY,           /* bad_reply: server line not a reply */
+    SMTPX_ANOM_UNEXPECTED_REPLY,    /* unexpected_reply: no command pending */
+    SMTPX_ANOM_UNKNOWN_COMMAND,     /* unknown_command */
+    SMTPX_ANOM_QUEUE_LIMIT,         /* queue_limit: too many pending commands */
+    SMTPX_ANOM_COUNT
+} smtpx_anomaly_kind_t;
+
+typedef struct {
+    smtpx_anomaly_kind_t kind;
+    char *text;          /* clear words for the expert info, printable */
+} smtpx_anomaly_t;
+
+typedef enum {
+    SMTPX_EV_COMMAND = 0, /* a command line (client) */
+    SMTPX_EV_REPLY,       /* a complete reply, single or multi-line (server) */
+    SMTPX_EV_AUTH_LINE,   /* a SASL response line (client), never a command */
+    SMTPX_EV_DATA,        /* message bytes in this frame (DATA body or BDAT
+                             chunk), after the command that opened them */
+    SMTPX_EV_MESSAGE,     /* header section complete: fields and verdict */
+    SMTPX_EV_END_OF_DATA, /* end of the message: size known */
+    SMTPX_EV_TXN,         /* mail transaction summary (server frame of the
+                             reply that ended it) */
+    SMTPX_EV_ANOMALY      /* an anomaly tied to bytes, not to an item */
+} smtpx_event_kind_t;
+
+typedef struct {
+    smtpx_verb_t verb;
+    char     *verb_text;     /* upper case, printable */
+    char     *args;          /* arguments, printable; for AUTH only the
+                                mechanism (credentials are never kept) */
+    gboolean  pipelined;     /* sent while an earlier command was unanswered */
+    guint32   response_frame;/* frame of the reply; 0 until it is seen */
+    smtpx_path_t *path;      /* MAIL/RCPT, else NULL */
+    char     *helo;          /* EHLO/HELO/LHLO argument, printable, else NULL */
+    smtpx_helo_kind_t helo_kind;
+    smtpx_bdat_arg_t bdat;   /* BDAT */
+    char     *auth_mechanism;/* AUTH, upper case, else NULL */
+    gboolean  injected;      /* sent after STARTTLS before TLS (see anomaly) */
+} smtpx_command_event_t;
+
+typedef struct {
+    smtpx_reply_t *reply;
+    const char *cmd_name;    /* verb of the answered command, "<greeting>",
+                                or NULL when nothing was pending */
+    smtpx_verb_t cmd_verb;
+    guint32   request_frame; /* 0 when unmatched */
+    smtpx_time_t request_time;
+    smtpx_time_t reply_time;
+    smtpx_ehlo_t *ehlo;      /* a positive EHLO reply, parsed; else NULL */
+    gboolean  injected;
+} smtpx_reply_event_t;
+
+typedef struct {
+    smtpx_headers_t *headers;   /* the header section */
+    smtpx_verdict_t *verdict;   /* the authorship verdict */
+    guint64   size;             /* octets after dot-unstuffing; final once
+                                   size_final */
+    gboolean  size_final;
+    guint32   end_frame;        /* frame with the end of data, 0 until then */
+} smtpx_message_event_t;
+
+typedef struct {
+    guint32   number;        /* 1, 2, ... within the session */
+    char     *helo;
+    char     *mail_from;     /* reverse-path mailbox, "" for <>, NULL none */
+    GPtrArray *rcpt_to;      /* char *, accepted or not, in order */
+    smtpx_message_event_t *message; /* NULL when no message was sent */
+    guint16   reply_code;    /* the reply that ended the transaction */
+    char     *status;        /* its enhanced status code, or NULL */
+    gboolean  tls;           /* protected by TLS */
+    gboolean  auth;          /* a 235 was seen in this session before */
+    guint32   first_frame;   /* frame of MAIL */
+} smtpx_txn_event_t;
+
+typedef struct {
+    smtpx_event_kind_t kind;
+    smtpx_dir_t dir;
+    guint32   frame;         /* frame the event belongs to */
+    gsize     offset;        /* first byte in the span fed for that frame */
+    gsize     length;        /* bytes of the span it covers (may be 0) */
+    gboolean  began_earlier; /* the line/item began in an earlier frame */
+    GPtrArray *anomalies;    /* smtpx_anomaly_t *, or NULL */
+    smtpx_command_event_t *command;   /* exactly one of these is set, */
+    smtpx_reply_event_t   *reply;     /* matching kind; AUTH_LINE, DATA and */
+    smtpx_message_event_t *message;   /* ANOMALY events have none (DATA: */
+    smtpx_txn_event_t     *txn;       /* offset/length; END_OF_DATA: message) */
+} smtpx_event_t;
+
+typedef struct {
+    gsize max_header_bytes;   /* header bytes kept per message (64 KiB) */
+    guint max_pending;        /* pending-command queue cap (default 1000) */
+    gsize max_line;           /* longest line kept whole (default 65536);
+                                 longer lines are cut and flagged */
+    const smtpx_exception_t *exceptions; /* copied by smtpx_session_new */
+    gsize n_exceptions;
+} smtpx_config_t;
+
+/* Defaults for every member. */
+void smtpx_config_init(smtpx_config_t *cfg);
+
+typedef struct smtpx_session smtpx_session_t;
+
+/* A new session in the "waiting for greeting" state.  cfg may be NULL
+ * (defaults); it is copied.  Free with smtpx_session_free. */
+smtpx_session_t *smtpx_session_new(const smtpx_config_t *cfg);
+void smtpx_session_free(smtpx_session_t *s);
+
+/*
+ * smtpx_session_feed - feed the next bytes of one direction.
+ * data/len: the bytes in stream order, any length, any content; no byte is
+ *   fed twice (the caller drops retransmissions).
+ * frame/ts: the frame the bytes are in and its time.
+ * events: if not NULL, every event for this frame produced by this call is
+ *   appended (borrowed pointers, owned by s).  Offsets are relative to data.
+ */
+void smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
+                        smtpx_time_t ts, const guint8 *data, gsize len,
+                        GPtrArray *events);
+
+/*
+ * smtpx_session_gap - missing bytes in one direction (missing may be 0 when
+ * unknown).  Emits a GAP anomaly event for frame and resynchronises: the
+ * direction waits for the next line that is plainly a command (client) or a
+ * reply (server); a message in progress is closed as incomplete.
+ */
+void smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
+                       smtpx_time_t ts, guint64 missing, GPtrArray *events);
+
+/*
+ * TLS: after a feed, smtpx_session_starttls_accepted() is TRUE once a 220
+ * answered STARTTLS (it stays TRUE); from then on plaintext is not expected.
+ * smtpx_session_set_tls(s, TRUE) tells the engine that the bytes now fed are
+ * decrypted TLS application data (also for implicit TLS on port 465): the
+ * state resets to "EHLO expected" (RFC 3207 4.2) and later transactions are
+ * marked tls.
+ */
+gboolean smtpx_session_starttls_accepted(const smtpx_session_t *s);
+void smtpx_session_set_tls(smtpx_session_t *s, gboolean tls);
+gboolean smtpx_session_tls(const smtpx_session_t *s);
+
+/* Name of an anomaly for the filter "smtpx.analysis.<name>" (static). */
+const char *smtpx_anomaly_name(smtpx_anomaly_kind_t kind);
+
+G_END_DECLS
+
+#endif /* SMTPX_CORE_SESSION_H */
