@@ -60,7 +60,11 @@ typedef enum {
     SMTPX_PATH_MISSING_KEYWORD= 1u << 12, /* no "FROM:"/"TO:" */
     SMTPX_PATH_EMPTY          = 1u << 13, /* nothing where a path belongs */
     SMTPX_PATH_NON_ASCII      = 1u << 14, /* UTF-8 (needs SMTPUTF8) */
-    SMTPX_PATH_BAD_PARAM      = 1u << 15  /* an ESMTP parameter is malformed */
+    SMTPX_PATH_BAD_PARAM      = 1u << 15, /* an ESMTP parameter is malformed */
+    SMTPX_PATH_BAD_LOCAL_PART = 1u << 16  /* local part is neither a
+                                             Dot-string nor a Quoted-string
+                                             (RFC 5321 4.1.2): empty, "a..b",
+                                             specials, control bytes */
 } smtpx_path_flag_t;
 
 /* Flags that make a path "not in RFC 5321 form" (path_syntax expert). */
@@ -68,7 +72,7 @@ typedef enum {
     SMTPX_PATH_NO_AT | SMTPX_PATH_MULTIPLE_AT | SMTPX_PATH_ROUTE | SMTPX_PATH_COMMENT | \
     SMTPX_PATH_BAD_DOMAIN | SMTPX_PATH_BARE_IP | SMTPX_PATH_UNBALANCED | \
     SMTPX_PATH_TRAILING_JUNK | SMTPX_PATH_MISSING_KEYWORD | SMTPX_PATH_EMPTY | \
-    SMTPX_PATH_BAD_PARAM)
+    SMTPX_PATH_BAD_PARAM | SMTPX_PATH_BAD_LOCAL_PART)
 
 /* One ESMTP parameter "KEY[=value]" (RFC 5321 4.1.2 esmtp-param). */
 typedef struct {

@@ -40,6 +40,9 @@ typedef struct {
     char    *params;       /* parameters as sent (printable), or NULL */
     guint32  ext;          /* the smtpx_ext_t bit, 0 for other keywords */
     gboolean valid;        /* keyword and parameters follow their grammar */
+    gboolean obsolete_form;/* "AUTH=LOGIN PLAIN": keyword and parameters
+                              joined by '=' (pre-RFC 4954 clients); keyword
+                              is then "AUTH", params "LOGIN PLAIN" */
 } smtpx_ehlo_capability_t;
 
 /* The parsed EHLO reply. */
@@ -72,7 +75,8 @@ void smtpx_ehlo_capability_free(smtpx_ehlo_capability_t *cap);
  * smtpx_ehlo_parse - parse a complete positive EHLO reply (code 250).
  * reply->lines[0] holds the domain and greeting, each later line a keyword.
  * Returns a new smtpx_ehlo_t (free with smtpx_ehlo_free); NULL when reply is
- * NULL or has no line.
+ * NULL or has no line.  A last line reading "OK" (Microsoft Exchange) is not
+ * taken as a keyword; `keywords` lists a repeated keyword once.
  */
 smtpx_ehlo_t *smtpx_ehlo_parse(const smtpx_reply_t *reply);
 void smtpx_ehlo_free(smtpx_ehlo_t *ehlo);

@@ -63,6 +63,10 @@ typedef struct {
     char    *status_text;     /* "5.7.1" as sent, or NULL */
     gboolean code_mismatch;   /* a later line carried a different code */
     gboolean complete;        /* the last line (SP separator) was seen */
+    guint    n_lines;         /* lines added, dropped ones included */
+    gboolean bad_line;        /* a line without a valid reply code was
+                                 added; it ended the reply (complete stays
+                                 FALSE) and its whole text is in lines */
 } smtpx_reply_t;
 
 /* A new empty reply (free with smtpx_reply_free). */
@@ -73,7 +77,8 @@ smtpx_reply_t *smtpx_reply_new(void);
  * Returns TRUE when this line completes the reply.  An invalid line (no
  * code) completes the reply and is kept as text; the caller flags it.
  * At most SMTPX_REPLY_MAX_LINES lines are kept; further lines are counted
- * but their text dropped.
+ * (n_lines) but their text dropped.  A line given after the reply ended
+ * (complete or bad_line) is ignored and TRUE returned.
  */
 #define SMTPX_REPLY_MAX_LINES 256
 gboolean smtpx_reply_add_line(smtpx_reply_t *r, const guint8 *line, gsize len);
