@@ -24,13 +24,21 @@ typedef enum {
     SMTPX_HDR_BARE_CR         = 1u << 5, /* a lone CR inside the field */
     SMTPX_HDR_NUL             = 1u << 6, /* a NUL byte inside the field */
     SMTPX_HDR_BAD_NAME        = 1u << 7, /* name has chars outside 33..126 */
-    SMTPX_HDR_EMPTY_VALUE     = 1u << 8  /* nothing after the colon */
+    SMTPX_HDR_EMPTY_VALUE     = 1u << 8, /* nothing after the colon */
+    SMTPX_HDR_TRUNCATED       = 1u << 9, /* a continuation line of this
+                                            field was dropped: max_bytes */
+    SMTPX_HDR_BLANK_CONTINUATION = 1u << 10 /* a continuation line holding
+                                            only WSP (obs-FWS, RFC 5322
+                                            4.2): some parsers end the
+                                            header section there */
 } smtpx_header_flag_t;
 
 /* One header field, unfolded. */
 typedef struct {
     char    *name;        /* field name as sent, trailing WSP removed,
-                             printable, NUL-terminated */
+                             printable, NUL-terminated (a LEADING_WS
+                             field: leading WSP removed too; a NO_COLON
+                             line: "", its text is the value) */
     guint8  *value;       /* field body unfolded (CRLF before WSP removed),
                              leading WSP removed, raw bytes, NUL-terminated
                              for convenience but may contain NUL bytes */
@@ -90,6 +98,11 @@ gsize smtpx_headers_bytes(const smtpx_headers_t *h);
  * NULL when there is no d= tag.
  */
 char *smtpx_dkim_signing_domain(const guint8 *value, gsize len);
+
+/* Words for the set smtpx_header_flag_t bits ("whitespace between field name
+ * and colon; bare LF line ending"), "; " separated, "" when none.  Returns a
+ * new string (g_free). */
+char *smtpx_header_flags_describe(guint32 flags);
 
 G_END_DECLS
 
