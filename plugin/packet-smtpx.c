@@ -347,6 +347,19 @@ add_anomalies(packet_info *pinfo, proto_item *item, const smtpx_event_t *ev,
 
 /* ---- tree building ------------------------------------------------------ */
 
+/*
+ * The built-in SMTP dissector of 4.0 calls a segment that carries pipelined
+ * commands after message data (BDAT) "DATA fragment": then the Info column
+ * gets the commands SMTPX found.
+ */
+static gboolean
+info_is_data(packet_info *pinfo)
+{
+    const gchar *info = col_get_text(pinfo->cinfo, COL_INFO);
+
+    return info && (strstr(info, "DATA fragment") || strstr(info, "Message Body"));
+}
+
 static void
 add_status(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
            const smtpx_reply_t *r)
@@ -422,8 +435,6 @@ build_command(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, gint start, g
             "Command: %s%s%s", c->verb_text, c->args && *c->args ? " " : "",
             c->args ? c->args : "");
     ct = proto_item_add_subtree(ti, ett_command);
-    pi = proto_tree_add_string(ct, hf_cmd, tvb, start, len, c->verb_text);
-    (void)pi;
     if (c->pipelined)
         add_generated_boolean(ct, hf_cmd_pipelined, tvb, TRUE);
     if (c->response_frame) {
@@ -475,7 +486,6 @@ build_reply(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, gint start, gin
             "Reply: %u %s%s", rep->code, first,
             (rep->lines && rep->lines->len > 1) ? " ..." : "");
     rt = proto_item_add_subtree(ti, ett_reply);
-    proto_tree_add_uint(rt, hf_reply_code, tvb, start, len, rep->code);
     if (r->cmd_name) {
         pi = proto_tree_add_string(rt, hf_reply_cmd, tvb, 0, 0, r->cmd_name);
         proto_item_set_generated(pi);
@@ -518,8 +528,6 @@ build_verdict(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
             (v->reasons && *v->reasons) ? ": " : "", v->reasons ? v->reasons : "");
     proto_item_set_generated(pi);
     vt = proto_item_add_subtree(pi, ett_verdict);
-    pi = proto_tree_add_boolean(vt, hf_from_forged, tvb, start, len, v->forged);
-    proto_item_set_generated(pi);
     if (v->org_domain) {
         pi = proto_tree_add_string(vt, hf_from_org_domain, tvb, start, len, v->org_domain);
         proto_item_set_generated(pi);
@@ -637,7 +645,7 @@ build_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_call
     proto_item *ti = NULL;
     proto_tree *st = NULL;
     guint32 tags = 0;
-    guint i;
+    guint i, n_cmds = 0;
 
     if (call->n_events == 0)
         return;
@@ -653,6 +661,7 @@ build_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_call
         event_span(tvb, call, ev, &start, &len);
         switch (ev->kind) {
         case SMTPX_EV_COMMAND:
+            n_cmds++;
             item = build_command(st, pinfo, tvb, start, len, ev->command);
             break;
         case SMTPX_EV_REPLY:
@@ -687,6 +696,13 @@ build_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_call
         add_anomalies(pinfo, item, ev, &tags);
     }
 
+    if (n_cmds && info_is_data(pinfo)) {
+        col_append_str(pinfo->cinfo, COL_INFO, " [SMTPX:");
+        for (i = 0; i < call->n_events; i++)
+            if (call->events[i]->kind == SMTPX_EV_COMMAND)
+                col_append_fstr(pinfo->cinfo, COL_INFO, " %s", call->events[i]->command->verb_text);
+        col_append_str(pinfo->cinfo, COL_INFO, "]");
+    }
     if (pref_info_tags && tags) {
         for (i = 0; i < SMTPX_ANOM_COUNT; i++)
             if (tags & (1u << i))

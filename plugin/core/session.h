@@ -80,11 +80,15 @@ typedef struct {
     smtpx_bdat_arg_t bdat;   /* BDAT */
     char     *auth_mechanism;/* AUTH, upper case, else NULL */
     gboolean  injected;      /* sent after STARTTLS before TLS (see anomaly) */
+    gboolean  auth_initial_response; /* AUTH carried an initial response
+                                (RFC 4954 4); the response is never kept */
 } smtpx_command_event_t;
 
 typedef struct {
     smtpx_reply_t *reply;
-    const char *cmd_name;    /* verb of the answered command, "<greeting>",
+    const char *cmd_name;    /* verb of the answered command, "<greeting>"
+                                for the banner, "<end-of-data>" (cmd_verb
+                                DATA) for the reply to a DATA body's end,
                                 or NULL when nothing was pending */
     smtpx_verb_t cmd_verb;
     guint32   request_frame; /* 0 when unmatched */
@@ -92,6 +96,8 @@ typedef struct {
     smtpx_time_t reply_time;
     smtpx_ehlo_t *ehlo;      /* a positive EHLO reply, parsed; else NULL */
     gboolean  injected;
+    gboolean  intermediate;  /* a 334 to AUTH: the command is still pending
+                                and the next reply answers it again */
 } smtpx_reply_event_t;
 
 typedef struct {
@@ -101,6 +107,9 @@ typedef struct {
                                    size_final */
     gboolean  size_final;
     guint32   end_frame;        /* frame with the end of data, 0 until then */
+    gboolean  incomplete;       /* octets of it were lost (gap) or it was
+                                   abandoned before its end; the verdict
+                                   rests on what was seen */
 } smtpx_message_event_t;
 
 typedef struct {
@@ -109,11 +118,21 @@ typedef struct {
     char     *mail_from;     /* reverse-path mailbox, "" for <>, NULL none */
     GPtrArray *rcpt_to;      /* char *, accepted or not, in order */
     smtpx_message_event_t *message; /* NULL when no message was sent */
-    guint16   reply_code;    /* the reply that ended the transaction */
-    char     *status;        /* its enhanced status code, or NULL */
+    guint16   reply_code;    /* the reply that decided the transaction: the
+                                final reply to the end of data (or to BDAT
+                                LAST), or the rejection of MAIL or DATA;
+                                when RSET, QUIT, a new MAIL or EHLO/HELO
+                                ended it, its last failure reply (else its
+                                last reply); 0 when no reply was seen */
+    char     *status;        /* that reply's enhanced status code, or NULL */
     gboolean  tls;           /* protected by TLS */
     gboolean  auth;          /* a 235 was seen in this session before */
     guint32   first_frame;   /* frame of MAIL */
+    const char *end_reason;  /* owned by the session: "end of data",
+                                "MAIL rejected", "DATA rejected", or the
+                                verb that ended it: "RSET", "QUIT", "MAIL"
+                                (a new MAIL), "EHLO", "HELO", "LHLO" */
+    gboolean  rcpt_truncated;/* more recipients than rcpt_to lists (1000) */
 } smtpx_txn_event_t;
 
 typedef struct {
