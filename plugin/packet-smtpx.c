@@ -119,6 +119,7 @@ static int hf_from_reasons = -1;
 static int hf_txn = -1;
 static int hf_txn_tls = -1;
 static int hf_txn_auth = -1;
+static int hf_txn_end = -1;
 
 static int ett_smtpx = -1;
 static int ett_command = -1;
@@ -634,6 +635,8 @@ build_txn(proto_tree *tree, tvbuff_t *tvb, const smtpx_txn_event_t *t)
     }
     if (t->status)
         add_generated_string(tt, hf_status, tvb, t->status);
+    if (t->end_reason)
+        add_generated_string(tt, hf_txn_end, tvb, t->end_reason);
     add_generated_boolean(tt, hf_txn_tls, tvb, t->tls);
     add_generated_boolean(tt, hf_txn_auth, tvb, t->auth);
     return ti;
@@ -993,6 +996,8 @@ proto_register_smtpx(void)
         /* Transaction */
         { &hf_txn, { "Mail transaction", "smtpx.txn", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Transaction number within the session; marks the summary frame", HFILL } },
+        { &hf_txn_end, { "Ended by", "smtpx.txn.end", FT_STRING, BASE_NONE, NULL, 0x0,
+            "What ended the transaction: end of data, a rejection, RSET, QUIT, ...", HFILL } },
         { &hf_txn_tls, { "TLS", "smtpx.txn.tls", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "The transaction was protected by TLS", HFILL } },
         { &hf_txn_auth, { "Authenticated", "smtpx.txn.auth", FT_BOOLEAN, BASE_NONE, NULL, 0x0,

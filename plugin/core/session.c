@@ -42,6 +42,7 @@
 #define COMMAND_LINE_LIMIT  512    /* RFC 5321 4.5.3.1.4, CRLF included */
 #define REPLY_LINE_LIMIT    512    /* RFC 5321 4.5.3.1.5, CRLF included */
 #define PREVIEW_MAX         80     /* octets of a smuggled command shown */
+#define PREVIEW_LINES       4      /* lines of smuggled commands shown */
 
 static const char *const anomaly_names[SMTPX_ANOM_COUNT] = {
     "forged_from", "cleartext_auth", "starttls_injection", "smuggling",
@@ -97,8 +98,6 @@ struct txn {
     smtpx_txn_event_t *ev;       /* owned here, shown by a TXN event */
     gboolean emitted;
     const smtpx_path_t *mail_from;   /* the MAIL command event's path */
-    guint16 last_code;
-    char *last_status;
     guint16 neg_code;
     char *neg_status;
 };
@@ -147,6 +146,7 @@ struct smtpx_session {
     guint32 txn_count;
     gboolean client_seen;
     gboolean server_seen;
+    gboolean tls_started[2];     /* a TLS record was seen after STARTTLS */
 
     /* Client side. */
     client_state_t cstate;
@@ -254,7 +254,6 @@ txn_free(gpointer p)
         g_free(t->ev->status);
         g_free(t->ev);
     }
-    g_free(t->last_status);
     g_free(t->neg_status);
     g_free(t);
 }
@@ -383,9 +382,6 @@ txn_note_reply(txn_t *t, const smtpx_reply_t *r)
 {
     if (!t || t->emitted || !r)
         return;
-    t->last_code = r->code;
-    g_free(t->last_status);
-    t->last_status = g_strdup(r->status_text);
     if (r->code >= 400) {
         t->neg_code = r->code;
         g_free(t->neg_status);
@@ -397,7 +393,8 @@ txn_note_reply(txn_t *t, const smtpx_reply_t *r)
  * Ends a transaction: one TXN event placed like ref.  decisive: r is the
  * reply that decided its fate (end of data, MAIL or DATA rejected);
  * otherwise (aborted by RSET, QUIT, ...) the summary carries the last
- * failure the transaction got, else its last reply, else r.
+ * failure the transaction got (a refused recipient says more than the 250
+ * to RSET), else r, the reply to the command that ended it.
  */
 static void
 txn_end(smtpx_session_t *s, txn_t *t, const char *reason,
@@ -418,9 +415,6 @@ txn_end(smtpx_session_t *s, txn_t *t, const char *reason,
     } else if (t->neg_code) {
         code = t->neg_code;
         status = t->neg_status;
-    } else if (t->last_code) {
-        code = t->last_code;
-        status = t->last_status;
     } else if (r) {
         code = r->code;
         status = r->status_text;
@@ -486,13 +480,17 @@ judge_message(smtpx_session_t *s, gsize offset, gsize length,
     if (incomplete)
         m->incomplete = TRUE;
 
-    memset(&in, 0, sizeof(in));
-    in.mail_from = s->msg_txn ? s->msg_txn->mail_from : NULL;
-    in.helo = s->msg_txn ? s->msg_txn->ev->helo : s->helo;
-    in.headers = m->headers;
-    in.exceptions = s->exceptions;
-    in.n_exceptions = s->cfg.n_exceptions;
-    m->verdict = smtpx_authorship_judge(&in);
+    /* Octets of the header section were lost and no From field was seen:
+     * nothing can be said about the author (not even "missing"). */
+    if (!(m->incomplete && smtpx_headers_count_name(m->headers, "From") == 0)) {
+        memset(&in, 0, sizeof(in));
+        in.mail_from = s->msg_txn ? s->msg_txn->mail_from : NULL;
+        in.helo = s->msg_txn ? s->msg_txn->ev->helo : s->helo;
+        in.headers = m->headers;
+        in.exceptions = s->exceptions;
+        in.n_exceptions = s->cfg.n_exceptions;
+        m->verdict = smtpx_authorship_judge(&in);
+    }
 
     ev = emit(s, SMTPX_EV_MESSAGE, SMTPX_DIR_CLIENT, offset, length,
               began_earlier);
@@ -504,6 +502,10 @@ judge_message(smtpx_session_t *s, gsize offset, gsize length,
                     "header section longer than %" G_GSIZE_FORMAT
                     " octets: the rest is not analysed",
                     s->cfg.max_header_bytes);
+    /* Only the verdict is kept: the header section goes once it is made
+     * (DESIGN.md, Invariants: no whole-message copies). */
+    smtpx_headers_free(m->headers);
+    m->headers = NULL;
 }
 
 /* Offsets of the header part of this feed, up to end_excl. */
@@ -628,7 +630,7 @@ plainly_command(const smtpx_command_t *cmd, const guint8 *line, gsize len)
                 return FALSE;
         return TRUE;
     case SMTPX_VERB_BDAT:
-        return alen > 0 && g_ascii_isdigit(a[0]);
+        return TRUE;      /* even with a bad size: it is a BDAT */
     case SMTPX_VERB_AUTH:
         return alen > 0 && g_ascii_isalnum(a[0]);
     case SMTPX_VERB_NOOP:
@@ -1049,9 +1051,9 @@ client_line(smtpx_session_t *s, const smtpx_stream_item_t *it)
             smtpx_event_t *ev = emit(s, SMTPX_EV_ANOMALY, SMTPX_DIR_CLIENT,
                                      it->offset, it->length, it->began_earlier);
             add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND,
-                        "client line that is not a command: lines are skipped "
-                        "until a recognisable command (capture started "
-                        "mid-session?)");
+                        "client line that is not a command: client lines are "
+                        "skipped until a recognisable command (the capture "
+                        "may have started mid-session)");
             s->resync_flagged = TRUE;
         }
         return;
@@ -1060,6 +1062,37 @@ client_line(smtpx_session_t *s, const smtpx_stream_item_t *it)
         client_command(s, it, FALSE);
         return;
     }
+}
+
+/* The first lines of text (up to PREVIEW_LINES lines, PREVIEW_MAX octets
+ * each), each quoted and made printable, line endings left out. */
+static char *
+preview_lines(const guint8 *p, gsize len)
+{
+    GString *out = g_string_new(NULL);
+    guint lines = 0;
+
+    while (len > 0 && lines < PREVIEW_LINES) {
+        const guint8 *lf = memchr(p, '\n', len);
+        gsize n = lf ? (gsize)(lf - p) : len;
+        gsize shown = n;
+        char *pr;
+
+        if (shown > 0 && p[shown - 1] == '\r')
+            shown--;
+        if (shown > 0) {
+            pr = smtpx_printable(p, MIN(shown, (gsize)PREVIEW_MAX));
+            g_string_append_printf(out, "%s\"%s%s\"", lines ? ", " : "", pr,
+                                   shown > PREVIEW_MAX ? "..." : "");
+            g_free(pr);
+            lines++;
+        }
+        if (!lf)
+            break;
+        len -= n + 1;
+        p = lf + 1;
+    }
+    return g_string_free(out, FALSE);
 }
 
 static void
@@ -1091,10 +1124,9 @@ smuggling_event(smtpx_session_t *s, const smtpx_stream_item_t *it)
                                "servers end the message here (SMTP smuggling)",
                                it->pattern ? it->pattern : "");
         if (it->follows && it->follows_command) {
-            char *pv = smtpx_printable(it->follows,
-                                       MIN(it->follows_len, (gsize)PREVIEW_MAX));
-            g_string_append_printf(t, "; followed by what looks like an SMTP "
-                                   "command: \"%s\"", pv);
+            char *pv = preview_lines(it->follows, it->follows_len);
+            g_string_append_printf(t, "; followed by what looks like SMTP "
+                                   "commands: %s", pv);
             g_free(pv);
         }
         break;
@@ -1668,8 +1700,14 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     }
 
     if (s->starttls_accepted && !s->tls) {
-        if (looks_like_tls(data, len))
+        /* Once a direction has begun its handshake, later segments are
+         * the rest of TLS records: nothing to read in them. */
+        if (s->tls_started[dir])
             goto out;
+        if (looks_like_tls(data, len)) {
+            s->tls_started[dir] = TRUE;
+            goto out;
+        }
         /* Plaintext where TLS was expected. */
         if (dir == SMTPX_DIR_CLIENT) {
             s->cstate = C_TLS_WAIT;
@@ -1684,6 +1722,7 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
         if (looks_like_tls(data, len)) {
             /* The 220 was not captured; the handshake has begun. */
             s->starttls_accepted = TRUE;
+            s->tls_started[SMTPX_DIR_CLIENT] = TRUE;
             s->cstate = C_TLS_WAIT;
             goto out;
         }
@@ -1841,4 +1880,5 @@ smtpx_session_set_tls(smtpx_session_t *s, gboolean tls)
     s->data_gap = FALSE;
     s->cinject_active = FALSE;
     s->sinject_active = FALSE;
+    s->tls_started[0] = s->tls_started[1] = FALSE;
 }

@@ -12,6 +12,40 @@
  * session and lives until smtpx_session_free().  Events are never moved, so
  * a pointer kept by the caller stays valid; a few members of an event
  * (command->response_frame, message->size...) are filled in by later feeds.
+ *
+ * Event semantics (implemented in session.c, framing in stream.h):
+ * - Replies are matched in order to the oldest unanswered entry: the banner
+ *   to "<greeting>" (request_frame 0), the reply to the end of a DATA body
+ *   to "<end-of-data>" (cmd_verb SMTPX_VERB_DATA, request_frame = frame of
+ *   the "." line), each BDAT (LAST included) to itself, the rest to their
+ *   command.  A 334 is matched to AUTH with intermediate = TRUE and AUTH
+ *   stays pending; after a SASL line the next reply's request_frame is that
+ *   line's frame.  A reply with nothing pending has cmd_name NULL.
+ * - command->pipelined: sent while an earlier entry (the banner included)
+ *   was unanswered; never set before any server octet was seen (a capture
+ *   of one direction only).
+ * - SMTPX_EV_TXN is emitted right after the SMTPX_EV_REPLY that ended the
+ *   transaction, with that reply's frame/offset/length; with no server
+ *   octet ever seen, right after the client event that ended it (reply_code
+ *   0).  One per transaction: delivered or refused at the end of data, MAIL
+ *   rejected, DATA rejected, or abandoned by RSET, QUIT, a new MAIL, EHLO/HELO.
+ * - SMTPX_EV_MESSAGE: client frame where the header section ended (or the
+ *   end of data, the header limit, a gap, an abandoned BDAT message);
+ *   SMTPX_EV_END_OF_DATA: frame of the "." line (DATA) or of the end of
+ *   the LAST chunk (BDAT, offset there, length 0); its message is NULL when
+ *   the start of the body was not captured.
+ * - SMTPX_EV_DATA: the body octets of one feed (DATA body or BDAT chunk).
+ * - STARTTLS: client octets after the STARTTLS line (same feed or later,
+ *   before the 220) and server octets after the 220 in the same feed give
+ *   one SMTPX_EV_ANOMALY (starttls_injection) per feed covering them; the
+ *   lines in them are COMMAND/REPLY events with injected = TRUE that change
+ *   nothing.  Octets fed after the 220 and before smtpx_session_set_tls
+ *   that begin a TLS record (and everything after that in that direction)
+ *   are ignored; other plaintext there is injection too.
+ * - Resynchronisation (capture starting mid-session, gaps, bad BDAT
+ *   sizes): skipped client lines give at most one anomaly per resync; a
+ *   lone "." line while skipping is taken as the end of a DATA body whose
+ *   start was not seen (SMTPX_EV_END_OF_DATA, "<end-of-data>" pending).
  */
 #ifndef SMTPX_CORE_SESSION_H
 #define SMTPX_CORE_SESSION_H
@@ -101,8 +135,12 @@ typedef struct {
 } smtpx_reply_event_t;
 
 typedef struct {
-    smtpx_headers_t *headers;   /* the header section */
-    smtpx_verdict_t *verdict;   /* the authorship verdict */
+    smtpx_headers_t *headers;   /* the header section while it is being
+                                   accumulated; freed (NULL) once the
+                                   verdict is made */
+    smtpx_verdict_t *verdict;   /* the authorship verdict; NULL when the
+                                   message is incomplete and no From field
+                                   was seen (nothing to judge) */
     guint64   size;             /* octets after dot-unstuffing; final once
                                    size_final */
     gboolean  size_final;
@@ -122,8 +160,9 @@ typedef struct {
                                 final reply to the end of data (or to BDAT
                                 LAST), or the rejection of MAIL or DATA;
                                 when RSET, QUIT, a new MAIL or EHLO/HELO
-                                ended it, its last failure reply (else its
-                                last reply); 0 when no reply was seen */
+                                ended it, its last failure reply (a refused
+                                RCPT), else the reply to that command; 0
+                                when no reply was seen */
     char     *status;        /* that reply's enhanced status code, or NULL */
     gboolean  tls;           /* protected by TLS */
     gboolean  auth;          /* a 235 was seen in this session before */

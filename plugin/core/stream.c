@@ -425,15 +425,9 @@ lines_step(smtpx_stream_t *st)
         finish_line_item(it, st->lbuf->data, st->lbuf->len, st->l_raw,
                          st->l_ncr, st->l_last_cr, st->max_line);
         set_start(st, it, st->l_start_feed, st->l_start, st->pos);
-        /* lbuf is cleared when the next line starts (reset below keeps the
-         * data pointer valid: only the length is reset, the octets stay
-         * until overwritten by the next append, which happens after the
-         * caller is done with this item). */
-        st->lbuf->len = 0;
-        st->l_active = FALSE;
-        st->l_raw = 0;
-        st->l_ncr = 0;
-        st->l_last_cr = FALSE;
+        /* Emptying lbuf keeps its storage: the item's line stays valid
+         * until the next call appends to it. */
+        reset_line(st);
     }
     return TRUE;
 }
@@ -625,10 +619,7 @@ queue_lookalike(smtpx_stream_t *st, int b1, int b2, guint start_idx,
     if (follow_at < st->len) {
         const guint8 *f = st->data + follow_at;
         gsize n = MIN(st->len - follow_at, (gsize)FOLLOWS_MAX);
-        const guint8 *lf = memchr(f, '\n', n);
 
-        if (lf)
-            n = (gsize)(lf - f) + 1;
         it->follows = f;
         it->follows_len = n;
         it->follows_command = smtpx_stream_looks_like_command(f, n);

@@ -89,8 +89,8 @@ typedef struct {
 
     /* LOOKALIKE */
     const char *pattern;     /* "<LF>.<LF>" and so on; static string */
-    const guint8 *follows;   /* the octets right after it in this feed, up
-                                to the next LF or 200 octets; may be NULL */
+    const guint8 *follows;   /* the octets right after it in this feed, at
+                                most 200; NULL when none in this feed */
     gsize    follows_len;
     gboolean follows_command;/* follows starts with an SMTP command verb */
 
@@ -122,6 +122,8 @@ gboolean smtpx_stream_next(smtpx_stream_t *st, smtpx_stream_item_t *item);
 /* Octets of the current feed consumed so far. */
 gsize smtpx_stream_pos(const smtpx_stream_t *st);
 
+/* The current mode (DATA and BDAT switch back to LINES by themselves at
+ * END_OF_DATA and CHUNK_END). */
 smtpx_stream_mode_t smtpx_stream_mode(const smtpx_stream_t *st);
 
 /*
