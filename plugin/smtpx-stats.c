@@ -91,6 +91,6 @@ smtpx_stats_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _
 void
 register_tap_listener_smtpx(void)
 {
-    stats_tree_register_plugin("smtpx", "smtpx,tree", "SMTPX/Overview", 0,
+    stats_tree_register_plugin("smtpx", "smtpx", "SMTPX/Overview", 0,
                                smtpx_stats_packet, smtpx_stats_init, NULL);
 }
