@@ -42,7 +42,13 @@ smtpx_printable(const guint8 *data, gsize len)
             i++;
         }
     }
-    return g_string_free(out, FALSE);
+    {
+        /* The buffer was sized for the input; give back what escaping did
+         * not use (strings live as long as the capture is open). */
+        gsize n = out->len;
+        char *str = g_string_free(out, FALSE);
+        return g_realloc(str, n + 1);
+    }
 }
 
 char *
