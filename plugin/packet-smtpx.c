@@ -524,9 +524,7 @@ build_verdict(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
         pi = proto_tree_add_boolean(vt, hf, tvb, start, len, TRUE); \
         if (generated) proto_item_set_generated(pi); } } while (0)
 
-    pi = proto_tree_add_boolean_format_value(tree, hf_from_forged, tvb, start, len,
-            v->forged, "%s%s%s", v->forged ? "Yes" : "No",
-            (v->reasons && *v->reasons) ? ": " : "", v->reasons ? v->reasons : "");
+    pi = proto_tree_add_boolean(tree, hf_from_forged, tvb, start, len, v->forged);
     proto_item_set_generated(pi);
     vt = proto_item_add_subtree(pi, ett_verdict);
     if (v->org_domain) {
@@ -569,33 +567,33 @@ build_message(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
     guint i;
 
     ti = proto_tree_add_item(tree, proto_smtpx, tvb, start, len, ENC_NA);
-    proto_item_set_text(ti, "Message header section");
+    proto_item_set_text(ti, "Message header section (ends in this frame)");
     mt = proto_item_add_subtree(ti, ett_message);
     if (!v)
         return ti;
+    /* The header section usually spans several frames, and the values are
+     * unfolded and decoded: every item here is generated. */
     if (v->from_field)
-        proto_tree_add_string(mt, hf_msg_from, tvb, start, len, v->from_field);
+        add_generated_string(mt, hf_msg_from, tvb, v->from_field);
     for (i = 0; v->authors && v->authors->mailboxes && i < v->authors->mailboxes->len; i++) {
         const smtpx_mailbox_t *mb =
             (const smtpx_mailbox_t *)g_ptr_array_index(v->authors->mailboxes, i);
-        pi = proto_tree_add_string(mt, hf_msg_from_address, tvb, start, len,
-                                   mb->address ? mb->address : "");
+        pi = add_generated_string(mt, hf_msg_from_address, tvb, mb->address);
         at = proto_item_add_subtree(pi, ett_author);
         if (mb->display_name)
-            proto_tree_add_string(at, hf_msg_from_display_name, tvb, start, len,
-                                  mb->display_name);
+            add_generated_string(at, hf_msg_from_display_name, tvb, mb->display_name);
         if (mb->domain)
-            proto_tree_add_string(at, hf_msg_from_domain, tvb, start, len, mb->domain);
+            add_generated_string(at, hf_msg_from_domain, tvb, mb->domain);
     }
     if (v->sender)
-        proto_tree_add_string(mt, hf_msg_sender, tvb, start, len, v->sender);
+        add_generated_string(mt, hf_msg_sender, tvb, v->sender);
     if (v->reply_to)
-        proto_tree_add_string(mt, hf_msg_reply_to, tvb, start, len, v->reply_to);
+        add_generated_string(mt, hf_msg_reply_to, tvb, v->reply_to);
     if (v->return_path)
-        proto_tree_add_string(mt, hf_msg_return_path, tvb, start, len, v->return_path);
+        add_generated_string(mt, hf_msg_return_path, tvb, v->return_path);
     for (i = 0; v->dkim_domains && i < v->dkim_domains->len; i++)
-        proto_tree_add_string(mt, hf_msg_dkim_domain, tvb, start, len,
-                              (const char *)g_ptr_array_index(v->dkim_domains, i));
+        add_generated_string(mt, hf_msg_dkim_domain, tvb,
+                             (const char *)g_ptr_array_index(v->dkim_domains, i));
     pi = proto_tree_add_item(mt, proto_smtpx, tvb, start, len, ENC_NA);
     proto_item_set_text(pi, "From authenticity");
     build_verdict(proto_item_add_subtree(pi, ett_verdict), tvb, start, len, v, TRUE);
@@ -687,6 +685,7 @@ build_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_call
             break;
         case SMTPX_EV_TXN:
             item = build_txn(st, tvb, ev->txn);
+            col_append_fstr(pinfo->cinfo, COL_INFO, " [mail transaction %u]", ev->txn->number);
             break;
         case SMTPX_EV_ANOMALY:
         default:
@@ -882,7 +881,7 @@ proto_register_smtpx(void)
             "Sent before the reply to an earlier command (RFC 2920)", HFILL } },
         { &hf_response_in, { "Response in", "smtpx.response_in", FT_FRAMENUM, BASE_NONE,
             FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, "Frame with the reply to this command", HFILL } },
-        { &hf_helo, { "HELO/EHLO domain", "smtpx.helo", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &hf_helo, { "HELO/EHLO argument", "smtpx.helo", FT_STRING, BASE_NONE, NULL, 0x0,
             "Argument of EHLO or HELO (RFC 5321 4.1.1.1)", HFILL } },
         { &hf_mail_from, { "MAIL FROM", "smtpx.mail_from", FT_STRING, BASE_NONE, NULL, 0x0,
             "Reverse-path mailbox; empty for the null path <>", HFILL } },
