@@ -35,6 +35,7 @@ static int proto_smtpx = -1;
 static int smtpx_tap = -1;
 
 static dissector_handle_t smtpx_handle;
+static dissector_handle_t catchup_handle;
 static dissector_handle_t smtp_handle;
 static dissector_handle_t tls_handle;
 
@@ -57,6 +58,7 @@ static gsize n_exceptions;
 /* Commands */
 static int hf_cmd = -1;
 static int hf_cmd_pipelined = -1;
+static int hf_injected = -1;
 static int hf_response_in = -1;
 static int hf_helo = -1;
 static int hf_mail_from = -1;
@@ -133,6 +135,18 @@ static int ett_txn = -1;
 
 static expert_field ei_anomaly[SMTPX_ANOM_COUNT];
 
+/* A segment that arrived ahead of the sequence number expected next,
+ * held until the hole before it fills (file scope copy of its bytes). */
+typedef struct {
+    guint32  seq;
+    guint32  len;
+    guint8  *data;
+} smtpx_held_t;
+
+/* Bounds on held segments per direction (first pass only). */
+#define SMTPX_HELD_MAX_SEGMENTS 64
+#define SMTPX_HELD_MAX_BYTES    (1024u * 1024u)
+
 /* Per-conversation state. */
 typedef struct {
     smtpx_session_t *session;
@@ -140,6 +154,11 @@ typedef struct {
     guint32  server_port;
     gboolean seq_valid[2];
     guint32  next_seq[2];       /* TCP sequence number expected next */
+    gboolean acked_valid[2];
+    guint32  acked[2];          /* highest ACK the peer sent for this
+                                   direction's sequence space */
+    wmem_list_t *held[2];       /* smtpx_held_t, ascending seq */
+    guint32  held_bytes[2];
     gboolean tls_seen;          /* decrypted data was fed */
 } smtpx_conv_t;
 
@@ -149,6 +168,8 @@ typedef struct {
     guint    n_events;
     guint    base;             /* tvb offset where the fed bytes start */
     gboolean starttls;         /* STARTTLS was accepted in this call */
+    gboolean catchup;          /* made by the catch-up postdissector */
+    guint    payload_offset;   /* catch-up: TCP payload offset in the frame */
 } smtpx_call_t;
 
 typedef struct {
@@ -432,6 +453,13 @@ build_command(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, gint start, g
     proto_tree *ct;
     guint i;
 
+    if (c->injected) {
+        /* Sent after STARTTLS in clear: not a command of this session, but
+         * what a vulnerable server would run inside TLS. */
+        return proto_tree_add_string_format(tree, hf_injected, tvb, start, len, c->verb_text,
+                "Injected command (sent in clear after STARTTLS): %s%s%s", c->verb_text,
+                c->args && *c->args ? " " : "", c->args ? c->args : "");
+    }
     ti = proto_tree_add_string_format(tree, hf_cmd, tvb, start, len, c->verb_text,
             "Command: %s%s%s", c->verb_text, c->args && *c->args ? " " : "",
             c->args ? c->args : "");
@@ -662,7 +690,8 @@ build_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_call
         event_span(tvb, call, ev, &start, &len);
         switch (ev->kind) {
         case SMTPX_EV_COMMAND:
-            n_cmds++;
+            if (!ev->command->injected)
+                n_cmds++;
             item = build_command(st, pinfo, tvb, start, len, ev->command);
             break;
         case SMTPX_EV_REPLY:
@@ -701,7 +730,7 @@ build_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_call
     if (n_cmds && info_is_data(pinfo)) {
         col_append_str(pinfo->cinfo, COL_INFO, " [SMTPX:");
         for (i = 0; i < call->n_events; i++)
-            if (call->events[i]->kind == SMTPX_EV_COMMAND)
+            if (call->events[i]->kind == SMTPX_EV_COMMAND && !call->events[i]->command->injected)
                 col_append_fstr(pinfo->cinfo, COL_INFO, " %s", call->events[i]->command->verb_text);
         col_append_str(pinfo->cinfo, COL_INFO, "]");
     }
@@ -760,6 +789,83 @@ direction_of(const smtpx_conv_t *c, const packet_info *pinfo)
     return SMTPX_DIR_CLIENT;
 }
 
+/*
+ * Feeds held segments that have become contiguous with next_seq.  Their
+ * bytes are not in this frame's tvb, so their events point at no bytes.
+ */
+static void
+feed_held(smtpx_conv_t *c, smtpx_dir_t dir, packet_info *pinfo, GPtrArray *events)
+{
+    wmem_list_frame_t *f;
+
+    if (!c->held[dir])
+        return;
+    while ((f = wmem_list_head(c->held[dir])) != NULL) {
+        smtpx_held_t *h = (smtpx_held_t *)wmem_list_frame_data(f);
+        gint32 ahead = (gint32)(h->seq - c->next_seq[dir]);
+        guint32 skip;
+        guint before = events->len, i;
+
+        if (ahead > 0)
+            break;                      /* still a hole before it */
+        wmem_list_remove_frame(c->held[dir], f);
+        c->held_bytes[dir] -= h->len;
+        skip = (guint32)(-(gint64)ahead);
+        if (skip >= h->len)
+            continue;                   /* all of it was seen meanwhile */
+        smtpx_session_feed(c->session, dir, pinfo->num, smtpx_time_of(pinfo),
+                           h->data + skip, h->len - skip, events);
+        c->next_seq[dir] = h->seq + h->len;
+        for (i = before; i < events->len; i++) {
+            smtpx_event_t *ev = (smtpx_event_t *)g_ptr_array_index(events, i);
+            ev->offset = 0;
+            ev->length = 0;
+        }
+    }
+}
+
+/* Gives up waiting: the bytes before the first held segment are lost. */
+static void
+flush_held_as_gap(smtpx_conv_t *c, smtpx_dir_t dir, packet_info *pinfo, GPtrArray *events)
+{
+    wmem_list_frame_t *f = c->held[dir] ? wmem_list_head(c->held[dir]) : NULL;
+    smtpx_held_t *h;
+
+    if (!f)
+        return;
+    h = (smtpx_held_t *)wmem_list_frame_data(f);
+    smtpx_session_gap(c->session, dir, pinfo->num, smtpx_time_of(pinfo),
+                      (guint64)(guint32)(h->seq - c->next_seq[dir]), events);
+    c->next_seq[dir] = h->seq;
+    feed_held(c, dir, pinfo, events);
+}
+
+/* Sequence order, wrap-around aware (RFC 793 3.3 arithmetic). */
+static gint
+held_seq_cmp(gconstpointer a, gconstpointer b)
+{
+    const smtpx_held_t *x = (const smtpx_held_t *)a;
+    const smtpx_held_t *y = (const smtpx_held_t *)b;
+    gint32 d = (gint32)(x->seq - y->seq);
+
+    return d < 0 ? -1 : d > 0 ? 1 : 0;
+}
+
+/* Keeps a copy of a segment that arrived ahead, in sequence order. */
+static void
+hold_segment(smtpx_conv_t *c, smtpx_dir_t dir, guint32 seq, const guint8 *data, guint len)
+{
+    smtpx_held_t *h = wmem_new0(wmem_file_scope(), smtpx_held_t);
+
+    h->seq = seq;
+    h->len = len;
+    h->data = (guint8 *)wmem_memdup(wmem_file_scope(), data, len);
+    if (!c->held[dir])
+        c->held[dir] = wmem_list_new(wmem_file_scope());
+    wmem_list_insert_sorted(c->held[dir], h, held_seq_cmp);
+    c->held_bytes[dir] += len;
+}
+
 /* First pass: feed the new bytes of this call to the core, store the events. */
 static smtpx_call_t
 analyse(tvbuff_t *tvb, packet_info *pinfo, const struct tcpinfo *tcpinfo,
@@ -768,8 +874,10 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const struct tcpinfo *tcpinfo,
     smtpx_call_t call;
     smtpx_conv_t *c = get_conv(pinfo);
     smtpx_dir_t dir = direction_of(c, pinfo);
+    smtpx_dir_t peer = dir == SMTPX_DIR_CLIENT ? SMTPX_DIR_SERVER : SMTPX_DIR_CLIENT;
     GPtrArray *events = g_ptr_array_new();
     guint skip = 0;
+    gboolean feed_now = TRUE;
     gboolean was_accepted = smtpx_session_starttls_accepted(c->session);
 
     memset(&call, 0, sizeof call);
@@ -779,27 +887,60 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const struct tcpinfo *tcpinfo,
     }
     if (tcpinfo && !decrypted) {
         guint32 seq = tcpinfo->seq;
+        gint32 ahead;
+
         if (!c->seq_valid[dir]) {
             c->seq_valid[dir] = TRUE;
             c->next_seq[dir] = seq;
         }
-        gint32 ahead = (gint32)(seq - c->next_seq[dir]);
+        if (tcpinfo->flags & 0x010) {      /* TH_ACK */
+            if (!c->acked_valid[peer] || (gint32)(tcpinfo->lastackseq - c->acked[peer]) > 0)
+                c->acked[peer] = tcpinfo->lastackseq;
+            c->acked_valid[peer] = TRUE;
+        }
+        /*
+         * The peer acknowledges bytes of the other direction that were never
+         * handed to us: they are lost to the capture, not late.
+         */
+        if (c->held[peer] && wmem_list_count(c->held[peer]) && c->seq_valid[peer] &&
+            c->acked_valid[peer] && (gint32)(c->acked[peer] - c->next_seq[peer]) > 0)
+            flush_held_as_gap(c, peer, pinfo, events);
+
+        ahead = (gint32)(seq - c->next_seq[dir]);
         if (ahead < 0) {
             /* Retransmitted or overlapping bytes: feed only what is new. */
             guint32 old = (guint32)(-(gint64)ahead);
             skip = old >= fed_len ? fed_len : old;
-        } else if (ahead > 0) {
-            smtpx_session_gap(c->session, dir, pinfo->num, smtpx_time_of(pinfo),
-                              (guint64)ahead, events);
+        } else if (ahead > 0 && c->acked_valid[dir] &&
+                   (gint32)(c->acked[dir] - c->next_seq[dir]) > 0) {
+            /* The peer already acknowledged the missing bytes: lost. */
+            flush_held_as_gap(c, dir, pinfo, events);
+            if ((gint32)(seq - c->next_seq[dir]) > 0)
+                smtpx_session_gap(c->session, dir, pinfo->num, smtpx_time_of(pinfo),
+                                  (guint64)(guint32)(seq - c->next_seq[dir]), events);
+            else if ((gint32)(seq - c->next_seq[dir]) < 0) {
+                guint32 old = (guint32)(c->next_seq[dir] - seq);
+                skip = old >= fed_len ? fed_len : old;
+            }
+        } else if (ahead > 0 && fed_len > 0) {
+            /* Out of order, or a hole: hold it (bounded) until the hole
+             * fills or is known to be lost. */
+            hold_segment(c, dir, seq, tvb_get_ptr(tvb, 0, (gint)fed_len), fed_len);
+            feed_now = FALSE;
+            if (wmem_list_count(c->held[dir]) > SMTPX_HELD_MAX_SEGMENTS ||
+                c->held_bytes[dir] > SMTPX_HELD_MAX_BYTES)
+                flush_held_as_gap(c, dir, pinfo, events);
         }
-        if (fed_len > skip)
+        if (feed_now && fed_len > skip)
             c->next_seq[dir] = seq + fed_len;
     }
-    if (fed_len > skip) {
+    if (feed_now && fed_len > skip) {
         const guint8 *p = tvb_get_ptr(tvb, (gint)skip, (gint)(fed_len - skip));
         smtpx_session_feed(c->session, dir, pinfo->num, smtpx_time_of(pinfo),
                            p, fed_len - skip, events);
     }
+    if (feed_now && tcpinfo && !decrypted && c->held[dir])
+        feed_held(c, dir, pinfo, events);
     call.base = skip;
     /* Gap events have offsets relative to nothing: they sit at the start. */
     call.n_events = events->len;
@@ -810,32 +951,33 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const struct tcpinfo *tcpinfo,
     return call;
 }
 
-static int
-dissect_smtpx(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+/*
+ * Stores (first pass) or fetches (later passes) what this call showed, and
+ * builds the tree from it.  fed_len: bytes of tvb that belong to the stream
+ * now (the rest comes back reassembled).
+ */
+static void
+show_call(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_call_t *call)
 {
-    gboolean decrypted = proto_is_frame_protocol(pinfo->layers, "tls");
-    const struct tcpinfo *tcpinfo = decrypted ? NULL : (const struct tcpinfo *)data;
-    guint len = tvb_captured_length(tvb);
-    guint fed_len;
-    int consumed;
+    if (call->starttls && tls_handle)
+        tls_set_appdata_dissector(tls_handle, pinfo, smtpx_handle);
+
+    build_tree(tvb, pinfo, tree, call);
+    if (call->n_events) {
+        smtpx_tap_info_t *ti = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_tap_info_t);
+        ti->events = call->events;
+        ti->n_events = call->n_events;
+        tap_queue_packet(smtpx_tap, pinfo, ti);
+    }
+}
+
+static smtpx_call_t *
+process(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+        const struct tcpinfo *tcpinfo, gboolean decrypted, guint fed_len)
+{
     smtpx_frame_t *frame;
     smtpx_call_t *call;
     guint call_idx;
-
-    /* Wireshark's own SMTP/IMF dissection first; let it desegment. */
-    pinfo->can_desegment = pinfo->saved_can_desegment;
-    consumed = call_dissector_with_data(smtp_handle, tvb, pinfo, tree, data);
-    (void)consumed;
-
-    if (pinfo->flags.in_error_pkt)
-        return (int)len;    /* bytes quoted in an ICMP error: not the stream */
-
-    fed_len = len;
-    if (pinfo->desegment_len > 0 && pinfo->desegment_offset >= 0 &&
-        (guint)pinfo->desegment_offset < len)
-        fed_len = (guint)pinfo->desegment_offset;
-    if (tvb_reported_length(tvb) != len)
-        fed_len = MIN(fed_len, len);   /* snapped: only what was captured */
 
     /* Which call of this frame is this (TLS may call us several times). */
     call_idx = GPOINTER_TO_UINT(p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, 1));
@@ -852,20 +994,124 @@ dissect_smtpx(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
         wmem_array_append_one(frame->calls, fresh);
     }
     if (!frame || call_idx >= wmem_array_get_count(frame->calls))
-        return (int)len;
+        return NULL;
     call = (smtpx_call_t *)wmem_array_index(frame->calls, call_idx);
+    show_call(tvb, pinfo, tree, call);
+    return call;
+}
 
-    if (call->starttls && tls_handle)
-        tls_set_appdata_dissector(tls_handle, pinfo, smtpx_handle);
+static int
+dissect_smtpx(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    gboolean decrypted = proto_is_frame_protocol(pinfo->layers, "tls");
+    const struct tcpinfo *tcpinfo = decrypted ? NULL : (const struct tcpinfo *)data;
+    guint len = tvb_captured_length(tvb);
+    guint fed_len;
 
-    build_tree(tvb, pinfo, tree, call);
-    if (call->n_events) {
-        smtpx_tap_info_t *ti = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_tap_info_t);
-        ti->events = call->events;
-        ti->n_events = call->n_events;
-        tap_queue_packet(smtpx_tap, pinfo, ti);
-    }
+    /* The catch-up postdissector leaves frames we saw ourselves alone. */
+    p_add_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, 2, GUINT_TO_POINTER(1));
+
+    /* Wireshark's own SMTP/IMF dissection first; let it desegment. */
+    pinfo->can_desegment = pinfo->saved_can_desegment;
+    call_dissector_with_data(smtp_handle, tvb, pinfo, tree, data);
+
+    if (pinfo->flags.in_error_pkt)
+        return (int)len;    /* bytes quoted in an ICMP error: not the stream */
+
+    fed_len = len;
+    if (pinfo->desegment_len > 0 && pinfo->desegment_offset >= 0 &&
+        (guint)pinfo->desegment_offset < len)
+        fed_len = (guint)pinfo->desegment_offset;
+
+    process(tvb, pinfo, tree, tcpinfo, decrypted, fed_len);
     return (int)len;
+}
+
+/* ---- catch-up for segments TCP does not hand over ------------------------ */
+
+static int hf_tcp_seq_id = -1;
+static int hf_tcp_ack_id = -1;
+static int hf_tcp_payload_id = -1;
+
+static gboolean
+last_uint_field(proto_tree *tree, int hf, guint32 *out)
+{
+    GPtrArray *a = proto_get_finfo_ptr_array(tree, hf);
+    field_info *fi;
+
+    if (!a || a->len == 0)
+        return FALSE;
+    fi = (field_info *)g_ptr_array_index(a, a->len - 1);
+    *out = fvalue_get_uinteger(SMTPX_FI_FVALUE(fi));
+    return TRUE;
+}
+
+/*
+ * With TCP reassembly on, TCP never hands a segment it takes for a
+ * retransmission to a dissector: a late (out-of-order) segment, or new
+ * bytes that travel only in a retransmission, would be a gap for SMTPX
+ * although they are in the capture.  This postdissector looks at frames of
+ * SMTPX conversations that the dissector did not see, and feeds their TCP
+ * payload to the same analysis (sequence numbers drop what was seen).
+ */
+static int
+dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    conversation_t *conv;
+    smtpx_conv_t *c;
+    GPtrArray *payloads;
+    field_info *fi;
+    struct tcpinfo ti;
+    tvbuff_t *ptvb;
+    smtpx_call_t *call;
+
+    if (p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, 2))
+        return 0;
+    if (PINFO_FD_VISITED(pinfo)) {
+        /* Later passes: the fields are not primed then; show what the
+         * first pass stored. */
+        smtpx_frame_t *frame = (smtpx_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo,
+                                                                 proto_smtpx, 0);
+        guint i;
+
+        for (i = 0; frame && i < wmem_array_get_count(frame->calls); i++) {
+            call = (smtpx_call_t *)wmem_array_index(frame->calls, i);
+            if (call->catchup && call->payload_offset <= tvb_captured_length(tvb))
+                show_call(tvb_new_subset_remaining(tvb, (gint)call->payload_offset),
+                          pinfo, tree, call);
+        }
+        return 0;
+    }
+    if (!tree)
+        return 0;
+    if (proto_is_frame_protocol(pinfo->layers, "icmp") ||
+        proto_is_frame_protocol(pinfo->layers, "icmpv6") ||
+        !proto_is_frame_protocol(pinfo->layers, "tcp"))
+        return 0;
+    conv = find_conversation_pinfo(pinfo, 0);
+    c = conv ? (smtpx_conv_t *)conversation_get_proto_data(conv, proto_smtpx) : NULL;
+    if (!c || c->tls_seen)
+        return 0;
+    payloads = proto_get_finfo_ptr_array(tree, hf_tcp_payload_id);
+    if (!payloads || payloads->len == 0)
+        return 0;
+    fi = (field_info *)g_ptr_array_index(payloads, payloads->len - 1);
+    if (fi->ds_tvb != tvb || fi->length <= 0 || fi->start < 0)
+        return 0;           /* only payload that sits in the frame itself */
+    memset(&ti, 0, sizeof ti);
+    if (!last_uint_field(tree, hf_tcp_seq_id, &ti.seq))
+        return 0;
+    if (last_uint_field(tree, hf_tcp_ack_id, &ti.lastackseq))
+        ti.flags = 0x010;   /* TH_ACK */
+    if (smtpx_session_starttls_accepted(c->session))
+        return 0;           /* TLS records: not for the plaintext analysis */
+    ptvb = tvb_new_subset_length(tvb, fi->start, fi->length);
+    call = process(ptvb, pinfo, tree, &ti, FALSE, tvb_captured_length(ptvb));
+    if (call) {
+        call->catchup = TRUE;
+        call->payload_offset = (guint)fi->start;
+    }
+    return 0;
 }
 
 /* ---- registration ------------------------------------------------------- */
@@ -879,6 +1125,8 @@ proto_register_smtpx(void)
             "Command verb, upper case", HFILL } },
         { &hf_cmd_pipelined, { "Pipelined", "smtpx.cmd.pipelined", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "Sent before the reply to an earlier command (RFC 2920)", HFILL } },
+        { &hf_injected, { "Injected command", "smtpx.injected", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Verb of a command sent in clear after STARTTLS, before TLS: not part of the session", HFILL } },
         { &hf_response_in, { "Response in", "smtpx.response_in", FT_FRAMENUM, BASE_NONE,
             FRAMENUM_TYPE(FT_FRAMENUM_RESPONSE), 0x0, "Frame with the reply to this command", HFILL } },
         { &hf_helo, { "HELO/EHLO argument", "smtpx.helo", FT_STRING, BASE_NONE, NULL, 0x0,
@@ -1092,6 +1340,9 @@ proto_register_smtpx(void)
         exception_uat);
 
     register_cleanup_routine(smtpx_cleanup);
+
+    catchup_handle = create_dissector_handle(dissect_smtpx_catchup, proto_smtpx);
+    register_postdissector(catchup_handle);
 }
 
 void
@@ -1101,4 +1352,16 @@ proto_reg_handoff_smtpx(void)
     tls_handle = find_dissector_add_dependency("tls", proto_smtpx);
     dissector_add_uint_range_with_preference("tcp.port", SMTPX_TCP_PORTS, smtpx_handle);
     ssl_dissector_add(SMTPX_TLS_PORT, smtpx_handle);
+
+    {
+        GArray *wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
+
+        hf_tcp_seq_id = proto_registrar_get_id_byname("tcp.seq");
+        hf_tcp_ack_id = proto_registrar_get_id_byname("tcp.ack");
+        hf_tcp_payload_id = proto_registrar_get_id_byname("tcp.payload");
+        g_array_append_val(wanted, hf_tcp_seq_id);
+        g_array_append_val(wanted, hf_tcp_ack_id);
+        g_array_append_val(wanted, hf_tcp_payload_id);
+        set_postdissector_wanted_hfids(catchup_handle, wanted);
+    }
 }

@@ -60,6 +60,8 @@ smtpx_stats_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _
 
         switch (ev->kind) {
         case SMTPX_EV_COMMAND:
+            if (ev->command->injected)
+                break;          /* not a command of the session */
             tick_stat_node(st, st_commands, 0, FALSE);
             tick_stat_node(st, ev->command->verb_text, st_node_commands, FALSE);
             break;

@@ -44,4 +44,11 @@
 #define SMTPX_UNITS(u) (u)
 #endif
 
+/* field_info.value: a struct in 4.0, a pointer from 4.2 on. */
+#if SMTPX_WS_AT_LEAST(4, 2)
+#define SMTPX_FI_FVALUE(fi) ((fi)->value)
+#else
+#define SMTPX_FI_FVALUE(fi) (&(fi)->value)
+#endif
+
 #endif /* SMTPX_WS_COMPAT_H */

@@ -452,16 +452,23 @@ parse_path_body(smtpx_path_t *path, const guint8 *c, gsize clen,
     const guint8 *m;
     gsize mlen, i, n_at = 0, last_at = 0;
 
-    /* 1. Drop comments outside quoted strings; remember the flags. */
+    /* 1. Drop comments outside quoted strings; remember the flags.  A
+     *    comment after the '@' sits in the domain, which RFC 5321 4.1.2 does
+     *    not allow: "legit.example(evil.example)" is not a Domain. */
+    gboolean in_domain = FALSE;
     i = 0;
     while (i < clen) {
         gsize start = i;
         if (c[i] == '(') {
             path->flags |= SMTPX_PATH_COMMENT;
+            if (in_domain)
+                path->flags |= SMTPX_PATH_BAD_DOMAIN;
             if (!skip_comment(c, clen, &i))
                 path->flags |= SMTPX_PATH_UNBALANCED;
             continue;
         }
+        if (c[i] == '@')
+            in_domain = TRUE;
         if (c[i] == '"') {
             if (!skip_quoted(c, clen, &i))
                 path->flags |= SMTPX_PATH_UNBALANCED;

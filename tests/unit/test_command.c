@@ -306,9 +306,13 @@ test_comments(void)
                "a@b.example", "b.example");
     check_path(mail("FROM:(x)<a@b.example>"), SMTPX_PATH_COMMENT,
                "a@b.example", "b.example");
-    /* Nested comment with a '>' and an '@' inside. */
-    check_path(mail("FROM:<a@b.example(x(>@y))>"), SMTPX_PATH_COMMENT,
-               "a@b.example", "b.example");
+    /* Nested comment with a '>' and an '@' inside; being in the domain, it
+     * makes the domain no RFC 5321 Domain (4.1.2 has no comments). */
+    check_path(mail("FROM:<a@b.example(x(>@y))>"),
+               SMTPX_PATH_COMMENT | SMTPX_PATH_BAD_DOMAIN, "a@b.example", "b.example");
+    check_path(mail("FROM:<admin@legit.example(evil.example)>"),
+               SMTPX_PATH_COMMENT | SMTPX_PATH_BAD_DOMAIN,
+               "admin@legit.example", "legit.example");
     p = mail("FROM:<a@b.example> (open");
     g_assert_cmphex(p->flags, ==, SMTPX_PATH_COMMENT | SMTPX_PATH_UNBALANCED);
     smtpx_path_free(p);
