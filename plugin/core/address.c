@@ -1524,10 +1524,7 @@ smtpx_address_list_free(smtpx_address_list_t *list)
 char *
 smtpx_addr_flags_describe(guint32 flags)
 {
-    static const struct {
-        guint32 bit;
-        const char *words;
-    } names[] = {
+    static const smtpx_flag_name_t names[] = {
         { SMTPX_ADDR_ROUTE, "source route in address (obs-route)" },
         { SMTPX_ADDR_ENCODED_ADDRESS, "encoded-word decodes to address-like text" },
         { SMTPX_ADDR_AT_IN_COMMENT, "'@' in comment" },
@@ -1547,22 +1544,6 @@ smtpx_addr_flags_describe(guint32 flags)
         { SMTPX_ADDR_EMPTY, "no mailbox" },
         { SMTPX_ADDR_INVALID_UTF8, "invalid UTF-8" },
     };
-    GString *s = g_string_new(NULL);
-    guint32 known = 0;
-    gsize i;
 
-    for (i = 0; i < G_N_ELEMENTS(names); i++) {
-        known |= names[i].bit;
-        if (flags & names[i].bit) {
-            if (s->len)
-                g_string_append(s, "; ");
-            g_string_append(s, names[i].words);
-        }
-    }
-    if (flags & ~known) {
-        if (s->len)
-            g_string_append(s, "; ");
-        g_string_append_printf(s, "unknown flags 0x%x", flags & ~known);
-    }
-    return g_string_free(s, FALSE);
+    return smtpx_flags_describe(flags, names, G_N_ELEMENTS(names), "; ", TRUE);
 }

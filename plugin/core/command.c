@@ -26,23 +26,6 @@ is_blank(guint8 c)
     return c == ' ' || c == '\t';
 }
 
-/* Upper-cases the ASCII letters of data/len, then makes it printable. */
-static char *
-printable_upper(const guint8 *data, gsize len)
-{
-    guint8 *tmp;
-    char *out;
-    gsize i;
-
-    if (len == 0)
-        return g_strdup("");
-    tmp = g_malloc(len);
-    for (i = 0; i < len; i++)
-        tmp[i] = (guint8)g_ascii_toupper((gchar)data[i]);
-    out = smtpx_printable(tmp, len);
-    g_free(tmp);
-    return out;
-}
 
 /* Lower-cases the ASCII letters of data/len, then makes it printable. */
 static char *
@@ -123,7 +106,7 @@ smtpx_command_parse(const guint8 *line, gsize len)
     while (i < len && !is_blank(line[i]))
         i++;
     cmd->verb_len = i;
-    cmd->verb_text = printable_upper(line, i);
+    cmd->verb_text = smtpx_printable_upper(line, i);
     cmd->args_offset = i < len ? i + 1 : len;
 
     for (k = 0; k < i; k++) {
@@ -765,7 +748,7 @@ parse_param(smtpx_path_t *path, const guint8 *w, gsize wlen, gboolean is_mail)
     }
 
     param = g_new0(smtpx_param_t, 1);
-    param->keyword = printable_upper(w, eq);
+    param->keyword = smtpx_printable_upper(w, eq);
     param->value = has_value ? smtpx_printable(v, vlen) : NULL;
     param->raw = smtpx_printable(w, wlen);
 
@@ -792,7 +775,7 @@ parse_param(smtpx_path_t *path, const guint8 *w, gsize wlen, gboolean is_mail)
             bad = TRUE;
         if (has_value) {
             if (path->body == NULL)
-                path->body = printable_upper(v, vlen);
+                path->body = smtpx_printable_upper(v, vlen);
             if (!span_ieq(v, vlen, "7BIT") && !span_ieq(v, vlen, "8BITMIME") &&
                 !span_ieq(v, vlen, "BINARYMIME"))
                 bad = TRUE;
@@ -1031,10 +1014,7 @@ smtpx_path_free(smtpx_path_t *path)
 char *
 smtpx_path_flags_describe(guint32 flags)
 {
-    static const struct {
-        guint32 flag;
-        const char *words;
-    } names[] = {
+    static const smtpx_flag_name_t names[] = {
         { SMTPX_PATH_NO_BRACKETS, "no angle brackets" },
         { SMTPX_PATH_SPACE_AFTER_COLON, "space after the colon" },
         { SMTPX_PATH_NO_AT, "no @" },
@@ -1053,17 +1033,8 @@ smtpx_path_flags_describe(guint32 flags)
         { SMTPX_PATH_BAD_PARAM, "malformed ESMTP parameter" },
         { SMTPX_PATH_BAD_LOCAL_PART, "invalid local part" },
     };
-    GString *s = g_string_new(NULL);
-    gsize i;
 
-    for (i = 0; i < G_N_ELEMENTS(names); i++) {
-        if (flags & names[i].flag) {
-            if (s->len > 0)
-                g_string_append(s, ", ");
-            g_string_append(s, names[i].words);
-        }
-    }
-    return g_string_free(s, FALSE);
+    return smtpx_flags_describe(flags, names, G_N_ELEMENTS(names), ", ", FALSE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1193,7 +1164,7 @@ smtpx_auth_parse(const guint8 *args, gsize len)
     s = i;
     while (i < len && !is_blank(args[i]))
         i++;
-    r.mechanism = printable_upper(args + s, i - s);
+    r.mechanism = smtpx_printable_upper(args + s, i - s);
     while (i < len && is_blank(args[i]))
         i++;
     r.initial_response = i < len;

@@ -62,3 +62,44 @@ smtpx_ascii_lower_dup(const char *s, gsize len)
     out[len] = '\0';
     return out;
 }
+
+char *
+smtpx_printable_upper(const guint8 *data, gsize len)
+{
+    guint8 *tmp;
+    char *out;
+    gsize i;
+
+    if (len == 0)
+        return g_strdup("");
+    tmp = g_malloc(len);
+    for (i = 0; i < len; i++)
+        tmp[i] = (guint8)g_ascii_toupper((gchar)data[i]);
+    out = smtpx_printable(tmp, len);
+    g_free(tmp);
+    return out;
+}
+
+char *
+smtpx_flags_describe(guint32 flags, const smtpx_flag_name_t *names,
+                     gsize n_names, const char *sep, gboolean report_unknown)
+{
+    GString *s = g_string_new(NULL);
+    guint32 known = 0;
+    gsize i;
+
+    for (i = 0; i < n_names; i++) {
+        known |= names[i].bit;
+        if (flags & names[i].bit) {
+            if (s->len)
+                g_string_append(s, sep);
+            g_string_append(s, names[i].words);
+        }
+    }
+    if (report_unknown && (flags & ~known)) {
+        if (s->len)
+            g_string_append(s, sep);
+        g_string_append_printf(s, "unknown flags 0x%x", flags & ~known);
+    }
+    return g_string_free(s, FALSE);
+}

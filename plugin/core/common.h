@@ -43,6 +43,30 @@ char *smtpx_printable(const guint8 *data, gsize len);
  */
 char *smtpx_ascii_lower_dup(const char *s, gsize len);
 
+/*
+ * smtpx_printable_upper - like smtpx_printable(), with ASCII letters
+ * upper-cased first (verbs, EHLO keywords, parameter names: RFC 5321 2.4
+ * makes them case-insensitive).  data/len not NUL-terminated; returns a new
+ * string (g_free()); "" when len is 0.
+ */
+char *smtpx_printable_upper(const guint8 *data, gsize len);
+
+/* One flag bit and the words that describe it. */
+typedef struct {
+    guint32     bit;
+    const char *words;
+} smtpx_flag_name_t;
+
+/*
+ * smtpx_flags_describe - the words of every bit of flags that names[] lists,
+ * in table order, joined by sep (NUL-terminated).  With report_unknown, bits
+ * the table does not list are added as "unknown flags 0x...".  Returns a new
+ * string (g_free()); "" when nothing is set.
+ */
+char *smtpx_flags_describe(guint32 flags, const smtpx_flag_name_t *names,
+                           gsize n_names, const char *sep,
+                           gboolean report_unknown);
+
 G_END_DECLS
 
 #endif /* SMTPX_CORE_COMMON_H */

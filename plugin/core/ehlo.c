@@ -32,23 +32,6 @@ is_sp(guint8 c)
     return c == ' ' || c == '\t';
 }
 
-/* Upper-cases ASCII letters of data/len, then makes the result printable. */
-static char *
-printable_upper(const guint8 *data, gsize len)
-{
-    guint8 *tmp;
-    char *out;
-    gsize i;
-
-    if (len == 0)
-        return g_strdup("");
-    tmp = g_malloc(len);
-    for (i = 0; i < len; i++)
-        tmp[i] = (guint8)g_ascii_toupper((gchar)data[i]);
-    out = smtpx_printable(tmp, len);
-    g_free(tmp);
-    return out;
-}
 
 /* ASCII case-insensitive equality of a span and a NUL-terminated word. */
 static gboolean
@@ -225,7 +208,7 @@ parse_auth_param(span_t params, GPtrArray *mechs)
             ok = FALSE;
         if (mechs == NULL || mechs->len >= SMTPX_EHLO_MAX_AUTH_MECHANISMS)
             continue;
-        name = printable_upper(w.p, w.len);
+        name = smtpx_printable_upper(w.p, w.len);
         for (i = 0; i < mechs->len; i++) {
             if (strcmp(name, g_ptr_array_index(mechs, i)) == 0) {
                 dup = TRUE;
@@ -357,7 +340,7 @@ capability_parse(const guint8 *text, gsize len, span_t *params_out)
     kw.len = (gsize)((text + i) - kw.p);
     if (!keyword_syntax_ok(kw))
         valid = FALSE;
-    cap->keyword = printable_upper(kw.p, kw.len);
+    cap->keyword = smtpx_printable_upper(kw.p, kw.len);
 
     if (i < len && text[i] == '=') {
         /* "AUTH=LOGIN PLAIN": the form some servers add for old clients. */

@@ -357,10 +357,7 @@ smtpx_dkim_signing_domain(const guint8 *value, gsize len)
 char *
 smtpx_header_flags_describe(guint32 flags)
 {
-    static const struct {
-        guint32 bit;
-        const char *words;
-    } names[] = {
+    static const smtpx_flag_name_t names[] = {
         { SMTPX_HDR_WS_BEFORE_COLON, "whitespace between field name and colon" },
         { SMTPX_HDR_FOLDED_NAME, "field name folded onto the next line" },
         { SMTPX_HDR_LEADING_WS, "first header line starts with whitespace" },
@@ -373,22 +370,6 @@ smtpx_header_flags_describe(guint32 flags)
         { SMTPX_HDR_TRUNCATED, "field cut at the header size limit" },
         { SMTPX_HDR_BLANK_CONTINUATION, "whitespace-only continuation line" },
     };
-    GString *s = g_string_new(NULL);
-    guint32 known = 0;
-    gsize i;
 
-    for (i = 0; i < G_N_ELEMENTS(names); i++) {
-        known |= names[i].bit;
-        if (flags & names[i].bit) {
-            if (s->len)
-                g_string_append(s, "; ");
-            g_string_append(s, names[i].words);
-        }
-    }
-    if (flags & ~known) {
-        if (s->len)
-            g_string_append(s, "; ");
-        g_string_append_printf(s, "unknown flags 0x%x", flags & ~known);
-    }
-    return g_string_free(s, FALSE);
+    return smtpx_flags_describe(flags, names, G_N_ELEMENTS(names), "; ", TRUE);
 }
