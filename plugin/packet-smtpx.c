@@ -157,6 +157,8 @@ typedef struct {
     gboolean acked_valid[2];
     guint32  acked[2];          /* highest ACK the peer sent for this
                                    direction's sequence space */
+    guint32  seen_end[2];       /* end of the furthest segment seen, fed
+                                   or not (desegmentation may hold bytes) */
     wmem_list_t *held[2];       /* smtpx_held_t, ascending seq */
     guint32  held_bytes[2];
     gboolean tls_seen;          /* decrypted data was fed */
@@ -892,7 +894,10 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const struct tcpinfo *tcpinfo,
         if (!c->seq_valid[dir]) {
             c->seq_valid[dir] = TRUE;
             c->next_seq[dir] = seq;
+            c->seen_end[dir] = seq;
         }
+        if ((gint32)(seq + tvb_reported_length(tvb) - c->seen_end[dir]) > 0)
+            c->seen_end[dir] = seq + tvb_reported_length(tvb);
         if (tcpinfo->flags & 0x010) {      /* TH_ACK */
             if (!c->acked_valid[peer] || (gint32)(tcpinfo->lastackseq - c->acked[peer]) > 0)
                 c->acked[peer] = tcpinfo->lastackseq;
@@ -905,6 +910,17 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const struct tcpinfo *tcpinfo,
         if (c->held[peer] && wmem_list_count(c->held[peer]) && c->seq_valid[peer] &&
             c->acked_valid[peer] && (gint32)(c->acked[peer] - c->next_seq[peer]) > 0)
             flush_held_as_gap(c, peer, pinfo, events);
+        else if (c->seq_valid[peer] && c->acked_valid[peer] &&
+                 (gint32)(c->acked[peer] - c->seen_end[peer]) > 0) {
+            /* This segment acknowledges peer bytes that no frame of the
+             * capture carried: say so now, before this side's bytes (a
+             * client that does not pipeline read those replies before its
+             * next command). */
+            smtpx_session_gap(c->session, peer, pinfo->num, smtpx_time_of(pinfo),
+                              (guint64)(guint32)(c->acked[peer] - c->seen_end[peer]), events);
+            c->next_seq[peer] = c->acked[peer];
+            c->seen_end[peer] = c->acked[peer];
+        }
 
         ahead = (gint32)(seq - c->next_seq[dir]);
         if (ahead < 0) {
@@ -1068,17 +1084,26 @@ dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
     if (p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, 2))
         return 0;
     if (PINFO_FD_VISITED(pinfo)) {
-        /* Later passes: the fields are not primed then; show what the
-         * first pass stored. */
+        /*
+         * Later passes: the fields are not primed then; show what the first
+         * pass stored.  The dissector did not run for this frame in this
+         * pass, so nothing of it is shown yet: that also covers a segment
+         * that TCP handed over on the first pass only (the start of a
+         * reassembled PDU is dissected at the frame that completes it).
+         */
         smtpx_frame_t *frame = (smtpx_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo,
                                                                  proto_smtpx, 0);
         guint i;
 
         for (i = 0; frame && i < wmem_array_get_count(frame->calls); i++) {
             call = (smtpx_call_t *)wmem_array_index(frame->calls, i);
+            if (call->n_events == 0)
+                continue;
             if (call->catchup && call->payload_offset <= tvb_captured_length(tvb))
                 show_call(tvb_new_subset_remaining(tvb, (gint)call->payload_offset),
                           pinfo, tree, call);
+            else
+                show_call(tvb_new_subset_length(tvb, 0, 0), pinfo, tree, call);
         }
         return 0;
     }

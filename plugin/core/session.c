@@ -830,6 +830,18 @@ client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
                     "line ending: RFC 5321 4.5.3.1.4 allows %" G_GSIZE_FORMAT,
                     it->raw_len, limit);
 
+    /*
+     * After bytes of the server stream were lost, a client that may not
+     * pipeline (PIPELINING not advertised or not known, RFC 2920) sends a
+     * command only once
+     * it has read the replies to the earlier ones: those replies were in the
+     * lost bytes.  Forget the commands still waiting, so that the next reply
+     * is matched to this command and not, one behind, to an old one.
+     */
+    if (s->gap_compat && !(s->caps_known && s->caps &&
+                           (s->caps->ext_mask & SMTPX_EXT_PIPELINING)))
+        pending_clear(s);
+
     ce->pipelined = s->server_seen && !g_queue_is_empty(&s->pending);
     if (ce->pipelined)
         need_ext(s, ev, SMTPX_EXT_PIPELINING,
