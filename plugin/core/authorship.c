@@ -667,7 +667,7 @@ smtpx_authorship_judge(const smtpx_authorship_input_t *in)
     const smtpx_header_field_t *from = NULL;
     GString *reasons = g_string_new(NULL);
     gboolean env_aligned = FALSE;
-    guint n_from = 0, n_mailboxes = 0, i;
+    guint n_from = 0, n_mailboxes = 0, n_dkim_malformed = 0, i;
     char *from_norm = NULL;     /* normalized first author domain */
     char *env_norm = NULL;      /* normalized envelope domain */
     char *shown_author, *author_phrase, *shown_env;
@@ -689,6 +689,12 @@ smtpx_authorship_judge(const smtpx_authorship_input_t *in)
 
             if (!f || !f->name || g_ascii_strcasecmp(f->name, "DKIM-Signature") != 0)
                 continue;
+            /* A field without the tags RFC 6376 3.5 requires, or one that
+             * does not sign From, vouches for no author: not counted. */
+            if (!smtpx_dkim_signature_wellformed(f->value, f->value_len)) {
+                n_dkim_malformed++;
+                continue;
+            }
             d = smtpx_dkim_signing_domain(f->value, f->value_len);
             if (d) {
                 char *p = smtpx_printable((const guint8 *)d, strlen(d));
@@ -862,6 +868,11 @@ smtpx_authorship_judge(const smtpx_authorship_input_t *in)
             add_reason(reasons, "DKIM-Signature d=%s is aligned with author "
                        "domain %s (claimed: the signature is not verified)",
                        dkim_aligned_domain, shown_author);
+        } else if (v->dkim_domains->len == 0 && n_dkim_malformed) {
+            add_reason(reasons, "no usable DKIM signature (%u DKIM-Signature "
+                       "field%s without the tags RFC 6376 3.5 requires or not "
+                       "signing From)", n_dkim_malformed,
+                       n_dkim_malformed == 1 ? "" : "s");
         } else if (v->dkim_domains->len == 0) {
             add_reason(reasons, "no DKIM signature");
         } else {

@@ -301,16 +301,20 @@ is_tag_ws(guint8 c)
     return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-char *
-smtpx_dkim_signing_domain(const guint8 *value, gsize len)
+/*
+ * Finds tag name (NUL-terminated, case-sensitive, RFC 6376 3.2) in a
+ * tag-list: *count is how often it occurs; *val and *vlen the last value,
+ * surrounding whitespace trimmed.
+ */
+static void
+dkim_tag(const guint8 *value, gsize len, const char *name,
+         const guint8 **val, gsize *vlen, guint *count)
 {
-    gsize i = 0;
-    const guint8 *dval = NULL;
-    gsize dlen = 0;
-    guint nd = 0;
+    gsize i = 0, nlen = strlen(name);
 
-    if (!value)
-        return NULL;
+    *val = NULL;
+    *vlen = 0;
+    *count = 0;
     while (i < len) {
         gsize ns, ne, vs, ve, semi;
         const guint8 *eq;
@@ -333,15 +337,26 @@ smtpx_dkim_signing_domain(const guint8 *value, gsize len)
             ve = semi;
             while (ve > vs && is_tag_ws(value[ve - 1]))
                 ve--;
-            /* Tag names are case-sensitive (3.2). */
-            if (ne - ns == 1 && value[ns] == 'd') {
-                nd++;
-                dval = value + vs;
-                dlen = ve - vs;
+            if (ne - ns == nlen && memcmp(value + ns, name, nlen) == 0) {
+                (*count)++;
+                *val = value + vs;
+                *vlen = ve - vs;
             }
         }
         i = semi + 1;
     }
+}
+
+char *
+smtpx_dkim_signing_domain(const guint8 *value, gsize len)
+{
+    const guint8 *dval;
+    gsize dlen;
+    guint nd;
+
+    if (!value)
+        return NULL;
+    dkim_tag(value, len, "d", &dval, &dlen, &nd);
     /* 3.2: a tag that occurs twice makes the whole tag-list invalid. */
     if (nd != 1 || dlen == 0)
         return NULL;
@@ -352,6 +367,44 @@ smtpx_dkim_signing_domain(const guint8 *value, gsize len)
         g_free(p);
         return d;
     }
+}
+
+gboolean
+smtpx_dkim_signature_wellformed(const guint8 *value, gsize len)
+{
+    static const char *const required[] = { "v", "a", "b", "bh", "d", "h", "s" };
+    const guint8 *val;
+    gsize vlen, i, start;
+    guint n;
+    gboolean signs_from = FALSE;
+
+    if (!value)
+        return FALSE;
+    for (i = 0; i < G_N_ELEMENTS(required); i++) {
+        dkim_tag(value, len, required[i], &val, &vlen, &n);
+        if (n != 1 || vlen == 0)
+            return FALSE;
+    }
+    dkim_tag(value, len, "v", &val, &vlen, &n);
+    if (vlen != 1 || val[0] != '1')
+        return FALSE;
+    /* h= is a colon-separated list of header field names (3.5). */
+    dkim_tag(value, len, "h", &val, &vlen, &n);
+    start = 0;
+    for (i = 0; i <= vlen; i++) {
+        if (i == vlen || val[i] == ':') {
+            gsize a = start, b = i;
+
+            while (a < b && is_tag_ws(val[a]))
+                a++;
+            while (b > a && is_tag_ws(val[b - 1]))
+                b--;
+            if (b - a == 4 && g_ascii_strncasecmp((const char *)val + a, "from", 4) == 0)
+                signs_from = TRUE;
+            start = i + 1;
+        }
+    }
+    return signs_from;
 }
 
 char *

@@ -99,6 +99,16 @@ gsize smtpx_headers_bytes(const smtpx_headers_t *h);
  */
 char *smtpx_dkim_signing_domain(const guint8 *value, gsize len);
 
+/*
+ * smtpx_dkim_signature_wellformed - TRUE when a DKIM-Signature field body
+ * carries each tag RFC 6376 section 3.5 requires (v, a, b, bh, d, h, s)
+ * exactly once and non-empty, v is "1", and h= lists From (RFC 6376 5.4:
+ * the From field must be signed).  A syntax check only: the signature is
+ * not verified.  value/len: unfolded field body, not NUL-terminated; NULL
+ * gives FALSE.
+ */
+gboolean smtpx_dkim_signature_wellformed(const guint8 *value, gsize len);
+
 /* Words for the set smtpx_header_flag_t bits ("whitespace between field name
  * and colon; bare LF line ending"), "; " separated, "" when none.  Returns a
  * new string (g_free). */

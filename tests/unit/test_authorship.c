@@ -353,8 +353,8 @@ test_dkim_not_aligned(void)
     /* d=gmail.com does not back an intel.com author; X-Google-DKIM-Signature
      * is not a DKIM-Signature field. */
     static const char hdr[] =
-        "DKIM-Signature: v=1; d=gmail.com; s=s; bh=A; b=B\r\n"
-        "X-Google-DKIM-Signature: v=1; d=intel.com; s=s; bh=A; b=B\r\n"
+        "DKIM-Signature: v=1; a=rsa-sha256; d=gmail.com; s=s; h=from; bh=A; b=B\r\n"
+        "X-Google-DKIM-Signature: v=1; a=rsa-sha256; d=intel.com; s=s; h=from; bh=A; b=B\r\n"
         "From: someone@intel.com\r\n"
         "\r\n";
     smtpx_verdict_t *v = judge("FROM:<owner@vger.kernel.org>", "vger.kernel.org", hdr);
@@ -366,12 +366,39 @@ test_dkim_not_aligned(void)
 }
 
 static void
+test_dkim_malformed_ignored(void)
+{
+    /* RFC 6376 3.5 requires v, a, b, bh, d, h and s; 5.4 requires From to be
+     * signed.  A field that only says d=bank.example, or one whose h= leaves
+     * From out, backs no author: forged, and the words say why. */
+    static const char *const bad[] = {
+        "DKIM-Signature: d=bank.example\r\n",
+        "DKIM-Signature: v=1; a=rsa-sha256; d=bank.example; s=s; h=to:subject; bh=A; b=B\r\n",
+        "DKIM-Signature: v=2; a=rsa-sha256; d=bank.example; s=s; h=from; bh=A; b=B\r\n",
+        "DKIM-Signature: v=1; a=rsa-sha256; d=bank.example; s=s; h=from; bh=A; b=\r\n",
+        "DKIM-Signature: v=1; a=rsa-sha256; d=bank.example; d=bank.example; s=s; h=from; bh=A; b=B\r\n",
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(bad); i++) {
+        char *hdr = g_strconcat(bad[i], "From: CEO <ceo@bank.example>\r\n\r\n", NULL);
+        smtpx_verdict_t *v = judge("FROM:<x@evil.example>", "evil.example", hdr);
+
+        assert_flags(v, TRUE, F_ENV_MISMATCH);
+        g_assert_cmpuint(v->dkim_domains->len, ==, 0);
+        g_assert_nonnull(strstr(v->reasons, "no usable DKIM signature"));
+        smtpx_verdict_free(v);
+        g_free(hdr);
+    }
+}
+
+static void
 test_dkim_subdomain_aligned(void)
 {
     /* Relaxed DKIM alignment (RFC 7489 3.1.1): d=mail.example.com backs
      * example.com authors. */
     smtpx_verdict_t *v = judge("FROM:<bounce@esp.example.net>", "esp.example.net",
-                               "DKIM-Signature: v=1; d=mail.example.com; s=s; b=B\r\n"
+                               "DKIM-Signature: v=1; a=rsa-sha256; d=mail.example.com; s=s; h=From:To; bh=A; b=B\r\n"
                                "From: shop@example.com\r\n\r\n");
 
     assert_flags(v, FALSE, F_ENV_MISMATCH | F_DKIM_ALIGNED);
@@ -434,7 +461,7 @@ test_no_mail_from(void)
     smtpx_verdict_free(v);
 
     /* ... but an aligned DKIM d= still does. */
-    v = judge(NULL, NULL, "DKIM-Signature: d=example.com; s=s; b=B\r\n"
+    v = judge(NULL, NULL, "DKIM-Signature: v=1; a=rsa-sha256; d=example.com; s=s; h=from; bh=A; b=B\r\n"
                           "From: a@example.com\r\n\r\n");
     assert_flags(v, FALSE, F_ENV_INVALID | F_DKIM_ALIGNED);
     smtpx_verdict_free(v);
@@ -802,6 +829,7 @@ main(int argc, char *argv[])
     g_test_add_func("/authorship/public_suffix_trap", test_public_suffix_trap);
     g_test_add_func("/authorship/mailing_list_dkim", test_mailing_list_dkim);
     g_test_add_func("/authorship/dkim_not_aligned", test_dkim_not_aligned);
+    g_test_add_func("/authorship/dkim_malformed_ignored", test_dkim_malformed_ignored);
     g_test_add_func("/authorship/dkim_subdomain_aligned", test_dkim_subdomain_aligned);
     g_test_add_func("/authorship/null_path", test_null_path);
     g_test_add_func("/authorship/envelope_no_org_domain", test_envelope_no_org_domain);
