@@ -13,6 +13,8 @@
 #define WS_BUILD_DLL
 #include <wireshark.h>
 #include <epan/packet.h>
+#include <epan/address_types.h>
+#include <epan/to_str.h>
 #include <epan/conversation.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
@@ -122,6 +124,8 @@ static int hf_txn = -1;
 static int hf_txn_tls = -1;
 static int hf_txn_auth = -1;
 static int hf_txn_end = -1;
+static int hf_txn_client = -1;
+static int hf_txn_server = -1;
 
 static int ett_smtpx = -1;
 static int ett_command = -1;
@@ -630,9 +634,24 @@ build_message(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
     return ti;
 }
 
-static proto_item *
-build_txn(proto_tree *tree, tvbuff_t *tvb, const smtpx_txn_event_t *t)
+/* "address:port" of one end of this frame ([v6]:port for IPv6). */
+static char *
+endpoint_str(packet_info *pinfo, gboolean source)
 {
+    const address *a = source ? &pinfo->src : &pinfo->dst;
+    guint32 port = source ? pinfo->srcport : pinfo->destport;
+    char *addr = address_to_str(SMTPX_PACKET_POOL(pinfo), a);
+
+    if (a->type == AT_IPv6)
+        return wmem_strdup_printf(SMTPX_PACKET_POOL(pinfo), "[%s]:%u", addr, port);
+    return wmem_strdup_printf(SMTPX_PACKET_POOL(pinfo), "%s:%u", addr, port);
+}
+
+static proto_item *
+build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event_t *ev)
+{
+    const smtpx_txn_event_t *t = ev->txn;
+    gboolean from_server = ev->dir == SMTPX_DIR_SERVER;
     proto_item *ti, *pi;
     proto_tree *tt;
     guint i;
@@ -640,6 +659,10 @@ build_txn(proto_tree *tree, tvbuff_t *tvb, const smtpx_txn_event_t *t)
     ti = proto_tree_add_uint(tree, hf_txn, tvb, 0, 0, t->number);
     proto_item_set_generated(ti);
     tt = proto_item_add_subtree(ti, ett_txn);
+    /* The summary sits in a server frame, or in a client frame when no
+     * server byte was captured. */
+    add_generated_string(tt, hf_txn_client, tvb, endpoint_str(pinfo, !from_server));
+    add_generated_string(tt, hf_txn_server, tvb, endpoint_str(pinfo, from_server));
     if (t->helo)
         add_generated_string(tt, hf_helo, tvb, t->helo);
     if (t->mail_from)
@@ -715,7 +738,7 @@ build_tree(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_call
                 item = proto_tree_add_item(st, proto_smtpx, tvb, start, len, ENC_NA);
             break;
         case SMTPX_EV_TXN:
-            item = build_txn(st, tvb, ev->txn);
+            item = build_txn(st, pinfo, tvb, ev);
             col_append_fstr(pinfo->cinfo, COL_INFO, " [mail transaction %u]", ev->txn->number);
             break;
         case SMTPX_EV_ANOMALY:
@@ -1270,6 +1293,10 @@ proto_register_smtpx(void)
             "Transaction number within the session; marks the summary frame", HFILL } },
         { &hf_txn_end, { "Ended by", "smtpx.txn.end", FT_STRING, BASE_NONE, NULL, 0x0,
             "What ended the transaction: end of data, a rejection, RSET, QUIT, ...", HFILL } },
+        { &hf_txn_client, { "Client", "smtpx.txn.client", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Client end of the session, address:port", HFILL } },
+        { &hf_txn_server, { "Server", "smtpx.txn.server", FT_STRING, BASE_NONE, NULL, 0x0,
+            "Server end of the session, address:port", HFILL } },
         { &hf_txn_tls, { "TLS", "smtpx.txn.tls", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "The transaction was protected by TLS", HFILL } },
         { &hf_txn_auth, { "Authenticated", "smtpx.txn.auth", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
