@@ -175,6 +175,7 @@ typedef struct {
     guint    base;             /* tvb offset where the fed bytes start */
     gboolean starttls;         /* STARTTLS was accepted in this call */
     gboolean catchup;          /* made by the catch-up postdissector */
+    guint32  key;              /* content key of the tvb (see tvb_key) */
     guint    payload_offset;   /* catch-up: TCP payload offset in the frame */
 } smtpx_call_t;
 
@@ -995,9 +996,31 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const struct tcpinfo *tcpinfo,
  * builds the tree from it.  fed_len: bytes of tvb that belong to the stream
  * now (the rest comes back reassembled).
  */
+/* The calls shown in this dissection of the frame (packet scope set). */
+static gboolean
+call_shown(packet_info *pinfo, const smtpx_call_t *call, gboolean mark)
+{
+    wmem_map_t *shown = (wmem_map_t *)p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo,
+                                                       proto_smtpx, 3);
+
+    if (!shown) {
+        if (!mark)
+            return FALSE;
+        shown = wmem_map_new(SMTPX_PACKET_POOL(pinfo), g_direct_hash, g_direct_equal);
+        p_add_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, 3, shown);
+    }
+    if (wmem_map_contains(shown, call))
+        return TRUE;
+    if (mark)
+        wmem_map_insert(shown, call, GUINT_TO_POINTER(1));
+    return FALSE;
+}
+
 static void
 show_call(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_call_t *call)
 {
+    if (call_shown(pinfo, call, TRUE))
+        return;
     if (call->starttls && tls_handle)
         tls_set_appdata_dissector(tls_handle, pinfo, smtpx_handle);
 
@@ -1010,31 +1033,66 @@ show_call(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_call_
     }
 }
 
+/*
+ * A key for the bytes a call is given (FNV-1a over the length and up to 64
+ * bytes at each end).  A later pass may call the dissector fewer times in a
+ * frame than the first (TLS and TCP hand a piece that continues in a later
+ * frame over only on the first pass), so stored calls are found again by
+ * their content, in order, not by counting calls.
+ */
+static guint32
+tvb_key(tvbuff_t *tvb)
+{
+    guint len = tvb_captured_length(tvb);
+    guint head = MIN(len, 64u), tail = MIN(len - head, 64u), i;
+    const guint8 *p = tvb_get_ptr(tvb, 0, (gint)len);
+    guint32 h = 2166136261u ^ len;
+
+    for (i = 0; i < head; i++)
+        h = (h ^ p[i]) * 16777619u;
+    for (i = len - tail; i < len; i++)
+        h = (h ^ p[i]) * 16777619u;
+    return h;
+}
+
 static smtpx_call_t *
 process(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         const struct tcpinfo *tcpinfo, gboolean decrypted, guint fed_len)
 {
     smtpx_frame_t *frame;
-    smtpx_call_t *call;
-    guint call_idx;
-
-    /* Which call of this frame is this (TLS may call us several times). */
-    call_idx = GPOINTER_TO_UINT(p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, 1));
-    p_add_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, 1, GUINT_TO_POINTER(call_idx + 1));
+    smtpx_call_t *call = NULL;
+    guint32 key = tvb_key(tvb);
+    guint next, i, n;
 
     frame = (smtpx_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_smtpx, 0);
     if (!PINFO_FD_VISITED(pinfo)) {
         smtpx_call_t fresh = analyse(tvb, pinfo, tcpinfo, decrypted, fed_len);
+        fresh.key = key;
         if (!frame) {
             frame = wmem_new0(wmem_file_scope(), smtpx_frame_t);
             frame->calls = wmem_array_new(wmem_file_scope(), sizeof(smtpx_call_t));
             p_add_proto_data(wmem_file_scope(), pinfo, proto_smtpx, 0, frame);
         }
         wmem_array_append_one(frame->calls, fresh);
+        call = (smtpx_call_t *)wmem_array_index(frame->calls,
+                                                wmem_array_get_count(frame->calls) - 1);
+    } else if (frame) {
+        /* The first stored call with this content after the last one shown
+         * in this dissection of the frame. */
+        next = GPOINTER_TO_UINT(p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, 1));
+        n = wmem_array_get_count(frame->calls);
+        for (i = next; i < n; i++) {
+            smtpx_call_t *c = (smtpx_call_t *)wmem_array_index(frame->calls, i);
+            if (!c->catchup && c->key == key) {
+                call = c;
+                p_add_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, 1,
+                                 GUINT_TO_POINTER(i + 1));
+                break;
+            }
+        }
     }
-    if (!frame || call_idx >= wmem_array_get_count(frame->calls))
+    if (!call)
         return NULL;
-    call = (smtpx_call_t *)wmem_array_index(frame->calls, call_idx);
     show_call(tvb, pinfo, tree, call);
     return call;
 }
@@ -1104,15 +1162,13 @@ dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
     tvbuff_t *ptvb;
     smtpx_call_t *call;
 
-    if (p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, 2))
-        return 0;
     if (PINFO_FD_VISITED(pinfo)) {
         /*
          * Later passes: the fields are not primed then; show what the first
-         * pass stored.  The dissector did not run for this frame in this
-         * pass, so nothing of it is shown yet: that also covers a segment
-         * that TCP handed over on the first pass only (the start of a
-         * reassembled PDU is dissected at the frame that completes it).
+         * pass stored and the dissector has not shown in this pass: a
+         * segment that TCP (or TLS) handed over on the first pass only (the
+         * start of a reassembled PDU is dissected at the frame that
+         * completes it on later passes).
          */
         smtpx_frame_t *frame = (smtpx_frame_t *)p_get_proto_data(wmem_file_scope(), pinfo,
                                                                  proto_smtpx, 0);
@@ -1120,7 +1176,7 @@ dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
 
         for (i = 0; frame && i < wmem_array_get_count(frame->calls); i++) {
             call = (smtpx_call_t *)wmem_array_index(frame->calls, i);
-            if (call->n_events == 0)
+            if (call->n_events == 0 || call_shown(pinfo, call, FALSE))
                 continue;
             if (call->catchup && call->payload_offset <= tvb_captured_length(tvb))
                 show_call(tvb_new_subset_remaining(tvb, (gint)call->payload_offset),
@@ -1130,7 +1186,7 @@ dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
         }
         return 0;
     }
-    if (!tree)
+    if (!tree || p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, 2))
         return 0;
     if (proto_is_frame_protocol(pinfo->layers, "icmp") ||
         proto_is_frame_protocol(pinfo->layers, "icmpv6") ||
