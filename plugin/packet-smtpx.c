@@ -816,6 +816,30 @@ direction_of(const smtpx_conv_t *c, const packet_info *pinfo)
 }
 
 /*
+ * Leading bytes of the segment [seq, seq + len) that come before next, the
+ * sequence number expected next (already fed): 0 when the segment starts at
+ * or after next, len when all of it was seen.  RFC 793 3.3 arithmetic.
+ */
+static guint
+seen_prefix(guint32 next, guint32 seq, guint len)
+{
+    gint32 ahead = (gint32)(seq - next);
+    guint32 old;
+
+    if (ahead >= 0)
+        return 0;
+    old = (guint32)(-(gint64)ahead);
+    return old >= len ? len : old;
+}
+
+/* TRUE when the peer acknowledged bytes of direction dir beyond mark. */
+static gboolean
+acked_beyond(const smtpx_conv_t *c, smtpx_dir_t dir, guint32 mark)
+{
+    return c->seq_valid[dir] && c->acked_valid[dir] && (gint32)(c->acked[dir] - mark) > 0;
+}
+
+/*
  * Feeds held segments that have become contiguous with next_seq.  Their
  * bytes are not in this frame's tvb, so their events point at no bytes.
  */
@@ -828,15 +852,14 @@ feed_held(smtpx_conv_t *c, smtpx_dir_t dir, packet_info *pinfo, GPtrArray *event
         return;
     while ((f = wmem_list_head(c->held[dir])) != NULL) {
         smtpx_held_t *h = (smtpx_held_t *)wmem_list_frame_data(f);
-        gint32 ahead = (gint32)(h->seq - c->next_seq[dir]);
-        guint32 skip;
+        guint skip;
         guint before = events->len, i;
 
-        if (ahead > 0)
+        if ((gint32)(h->seq - c->next_seq[dir]) > 0)
             break;                      /* still a hole before it */
         wmem_list_remove_frame(c->held[dir], f);
         c->held_bytes[dir] -= h->len;
-        skip = (guint32)(-(gint64)ahead);
+        skip = seen_prefix(c->next_seq[dir], h->seq, h->len);
         if (skip >= h->len)
             continue;                   /* all of it was seen meanwhile */
         smtpx_session_feed(c->session, dir, pinfo->num, smtpx_time_of(pinfo),
@@ -931,11 +954,10 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const struct tcpinfo *tcpinfo,
          * The peer acknowledges bytes of the other direction that were never
          * handed to us: they are lost to the capture, not late.
          */
-        if (c->held[peer] && wmem_list_count(c->held[peer]) && c->seq_valid[peer] &&
-            c->acked_valid[peer] && (gint32)(c->acked[peer] - c->next_seq[peer]) > 0)
+        if (c->held[peer] && wmem_list_count(c->held[peer]) &&
+            acked_beyond(c, peer, c->next_seq[peer]))
             flush_held_as_gap(c, peer, pinfo, events);
-        else if (c->seq_valid[peer] && c->acked_valid[peer] &&
-                 (gint32)(c->acked[peer] - c->seen_end[peer]) > 0) {
+        else if (acked_beyond(c, peer, c->seen_end[peer])) {
             /* This segment acknowledges peer bytes that no frame of the
              * capture carried: say so now, before this side's bytes (a
              * client that does not pipeline read those replies before its
@@ -949,19 +971,16 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const struct tcpinfo *tcpinfo,
         ahead = (gint32)(seq - c->next_seq[dir]);
         if (ahead < 0) {
             /* Retransmitted or overlapping bytes: feed only what is new. */
-            guint32 old = (guint32)(-(gint64)ahead);
-            skip = old >= fed_len ? fed_len : old;
-        } else if (ahead > 0 && c->acked_valid[dir] &&
-                   (gint32)(c->acked[dir] - c->next_seq[dir]) > 0) {
+            skip = seen_prefix(c->next_seq[dir], seq, fed_len);
+        } else if (ahead > 0 && acked_beyond(c, dir, c->next_seq[dir])) {
             /* The peer already acknowledged the missing bytes: lost. */
             flush_held_as_gap(c, dir, pinfo, events);
-            if ((gint32)(seq - c->next_seq[dir]) > 0)
+            ahead = (gint32)(seq - c->next_seq[dir]);
+            if (ahead > 0)
                 smtpx_session_gap(c->session, dir, pinfo->num, smtpx_time_of(pinfo),
-                                  (guint64)(guint32)(seq - c->next_seq[dir]), events);
-            else if ((gint32)(seq - c->next_seq[dir]) < 0) {
-                guint32 old = (guint32)(c->next_seq[dir] - seq);
-                skip = old >= fed_len ? fed_len : old;
-            }
+                                  (guint64)(guint32)ahead, events);
+            else
+                skip = seen_prefix(c->next_seq[dir], seq, fed_len);
         } else if (ahead > 0 && fed_len > 0) {
             /* Out of order, or a hole: hold it (bounded) until the hole
              * fills or is known to be lost. */
@@ -991,11 +1010,6 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const struct tcpinfo *tcpinfo,
     return call;
 }
 
-/*
- * Stores (first pass) or fetches (later passes) what this call showed, and
- * builds the tree from it.  fed_len: bytes of tvb that belong to the stream
- * now (the rest comes back reassembled).
- */
 /* The calls shown in this dissection of the frame (packet scope set). */
 static gboolean
 call_shown(packet_info *pinfo, const smtpx_call_t *call, gboolean mark)
@@ -1055,6 +1069,12 @@ tvb_key(tvbuff_t *tvb)
     return h;
 }
 
+/*
+ * Stores (first pass) or finds again (later passes) what this call showed,
+ * and builds the tree from it.  fed_len: bytes of tvb that belong to the
+ * stream now (the rest comes back reassembled).  Returns the stored call, or
+ * NULL when a later pass finds none.
+ */
 static smtpx_call_t *
 process(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         const struct tcpinfo *tcpinfo, gboolean decrypted, guint fed_len)
