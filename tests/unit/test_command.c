@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "command.h"
+#include "test_util.h"
 
 #define S(str) ((const guint8 *)(str)), (sizeof(str) - 1)
 
@@ -758,17 +759,6 @@ random_bytes(guint8 *buf, gsize max)
     if (len >= 5 && g_test_rand_bit())
         memcpy(buf, g_test_rand_bit() ? "FROM:" : "TO:<a", 5);
     return len;
-}
-
-static void
-assert_safe_string(const char *s)
-{
-    const char *p;
-
-    g_assert_nonnull(s);
-    g_assert_true(g_utf8_validate(s, -1, NULL));
-    for (p = s; *p != '\0'; p++)
-        g_assert_true((guint8)*p >= 0x20 && *p != 0x7f);
 }
 
 static void

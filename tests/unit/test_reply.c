@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "reply.h"
+#include "test_util.h"
 
 #define S(str) ((const guint8 *)(str)), (sizeof(str) - 1)
 
@@ -427,17 +428,6 @@ random_bytes(guint8 *buf, gsize max)
             memcpy(buf + 4, "5.7.1", 5);
     }
     return len;
-}
-
-static void
-assert_safe_string(const char *s)
-{
-    const char *p;
-
-    g_assert_nonnull(s);
-    g_assert_true(g_utf8_validate(s, -1, NULL));
-    for (p = s; *p != '\0'; p++)
-        g_assert_true((guint8)*p >= 0x20 && *p != 0x7f);
 }
 
 static void
