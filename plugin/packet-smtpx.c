@@ -43,7 +43,7 @@ static dissector_handle_t tls_handle;
 
 /* Preferences */
 static guint pref_max_header_bytes = 65536;
-static gboolean pref_info_tags = TRUE;
+static smtpx_ws_bool pref_info_tags = TRUE;
 
 /* UAT: envelope domains allowed to send for other author domains. */
 typedef struct {
@@ -242,7 +242,7 @@ exception_uat_domain_ok(const char *d)
     return TRUE;
 }
 
-static gboolean
+static smtpx_ws_bool
 exception_uat_update_cb(void *r, char **err)
 {
     smtpx_exception_uat_t *rec = (smtpx_exception_uat_t *)r;

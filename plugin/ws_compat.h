@@ -2,9 +2,11 @@
 /*
  * ws_compat.h - the one place where SMTPX looks at the Wireshark version.
  *
- * The plugin is built against Wireshark 4.0 (Debian 12) and is meant to port
- * to 4.2 .. 4.6.  Every API difference the glue meets is bridged here, so the
- * rest of the glue is written once.
+ * The plugin is built and tested against Wireshark 4.0 (Debian 12), 4.4
+ * (Debian 13) and 4.6 (Debian unstable) by tools/compat-matrix; 4.2 is not
+ * built here.  Every API difference the glue meets is bridged here, so the
+ * rest of the glue is written once.  Each entry says which side of the
+ * difference each version falls on.
  */
 #ifndef SMTPX_WS_COMPAT_H
 #define SMTPX_WS_COMPAT_H
@@ -16,9 +18,9 @@
      (WIRESHARK_VERSION_MAJOR == (maj) && WIRESHARK_VERSION_MINOR >= (min)))
 
 /*
- * 4.2 added plugin_describe() (wsutil/plugins.h, installed from 4.2 on,
- * defines WS_PLUGIN_DESC_DISSECTOR); 4.0 neither installs that header nor
- * looks for the symbol.
+ * The 4.3 development series (so 4.4 and 4.6) added plugin_describe()
+ * (wsutil/plugins.h defines WS_PLUGIN_DESC_DISSECTOR); 4.0 and 4.2 do not
+ * look for the symbol.  Detected by the macro rather than by version.
  */
 #if defined(__has_include)
 #  if __has_include(<wsutil/plugins.h>)
@@ -49,6 +51,21 @@
 #define SMTPX_FI_FVALUE(fi) ((fi)->value)
 #else
 #define SMTPX_FI_FVALUE(fi) (&(fi)->value)
+#endif
+
+/*
+ * The boolean type of preference variables (prefs_register_bool_preference)
+ * and of UAT record-update callbacks (uat_update_cb_t): gboolean up to 4.2,
+ * C99 bool from 4.4 on (the 4.3 development series moved epan's public API
+ * to C99 types).  Built and tested here: 4.0 (gboolean), 4.4 and 4.6 (bool).
+ * 4.2 is put on the gboolean side from its release history; it is not
+ * built here, so that side is unchecked.
+ */
+#if SMTPX_WS_AT_LEAST(4, 3)
+#include <stdbool.h>
+typedef bool smtpx_ws_bool;
+#else
+typedef gboolean smtpx_ws_bool;
 #endif
 
 #endif /* SMTPX_WS_COMPAT_H */
