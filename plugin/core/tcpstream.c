@@ -263,9 +263,8 @@ smtpx_tcpstream_segment(smtpx_tcpstream_t *ts, smtpx_dir_t dir,
     p = &ts->dir[peer];
     out.emit = emit;
     out.user = user;
-    len = seg->data ? seg->len : 0;
-    len = MIN(len, (gsize)G_MAXINT32);      /* a span of sequence space */
-    take = MIN(seg->consume, len);
+    len = MIN(seg->len, (gsize)G_MAXINT32);  /* a span of sequence space */
+    take = seg->data ? MIN(seg->consume, len) : 0;
     /* RFC 793 3.4: the SYN occupies the sequence number before the data. */
     seq = (seg->flags & SMTPX_TCP_SYN) ? seg->seq + 1 : seg->seq;
     /* The FIN occupies the number after the data (RFC 793 3.5). */

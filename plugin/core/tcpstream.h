@@ -55,14 +55,16 @@ typedef struct {
                               (of the SYN when flags has SMTPX_TCP_SYN) */
     guint32       ack;     /* acknowledgment number; read only with ACK */
     guint16       flags;   /* SMTPX_TCP_* bits; others are ignored */
-    const guint8 *data;    /* payload, len octets, not NUL-terminated;
-                              may be NULL when len is 0 */
-    gsize         len;     /* octets the segment covers in sequence space
-                              (all of them count as seen) */
+    const guint8 *data;    /* payload, not NUL-terminated: its first
+                              consume octets are read (NULL: none) */
+    gsize         len;     /* payload octets the segment covers in
+                              sequence space (all of them count as seen,
+                              captured or not) */
     gsize         consume; /* of those, the leading octets to analyse now
-                              (<= len; the rest will come back in a later
-                              segment, e.g. reassembled by the caller's
-                              TCP layer); values above len are taken as len */
+                              (the rest will come back in a later segment,
+                              e.g. reassembled by the caller's TCP layer);
+                              taken as at most len, and as 0 when data is
+                              NULL */
 } smtpx_tcp_segment_t;
 
 typedef enum {
