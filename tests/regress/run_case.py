@@ -12,6 +12,11 @@ A case file (tests/regress/cases/NAME.test) holds:
     expect:
     <expected output lines, to the end of the file>
 
+In args, @SMTPX_EXPERTS@ stands for a filter matching every expert info
+the plugin registers (smtpx.analysis.*, read from tshark -G fields, so a
+new anomaly is in every such test without editing it), and
+@SMTPX_EXPERTS_EXCEPT(a,b)@ for the same without smtpx.analysis.a and .b.
+
 Every variant must print the expected output: "plain" runs as is,
 "two-pass" adds -2, "no-reassembly" turns TCP reassembly off.  In "contains"
 mode each expected line must appear in the output, in order.
@@ -20,6 +25,7 @@ that tshark loaded it.  A capture under ../shared that is absent makes the
 test skip (exit 77) with a message.
 """
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -55,6 +61,27 @@ def parse_case(path):
     return spec, expect
 
 
+def expand_experts(args, root, build):
+    """Replaces @SMTPX_EXPERTS@ and @SMTPX_EXPERTS_EXCEPT(...)@ in args."""
+    if "@SMTPX_EXPERTS" not in args:
+        return args
+    sys.path.insert(0, os.path.join(root, "tools"))
+    from smtpxtools import fields  # pylint: disable=import-outside-toplevel
+    _, experts = fields.registered(build, root)
+    if not experts:
+        raise RuntimeError("the plugin registers no expert info")
+
+    def except_(m):
+        drop = {fields.EXPERT_PREFIX + n.strip() for n in m.group(1).split(",")}
+        unknown = drop - set(experts)
+        if unknown:
+            raise RuntimeError("not registered: " + ", ".join(sorted(unknown)))
+        return fields.expert_filter([e for e in experts if e not in drop])
+
+    args = re.sub(r"@SMTPX_EXPERTS_EXCEPT\(([^)]*)\)@", except_, args)
+    return args.replace("@SMTPX_EXPERTS@", fields.expert_filter(experts))
+
+
 def run(tshark, build, args):
     cmd = [tshark, "--build", build] + args
     p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -83,8 +110,9 @@ def main():
         return 1
 
     failed = False
+    case_args = shlex.split(expand_experts(spec["args"], root, build))
     for variant in spec["variants"].split():
-        args = ["-r", capture] + VARIANTS[variant] + shlex.split(spec["args"])
+        args = ["-r", capture] + VARIANTS[variant] + case_args
         rc, out, err = run(tshark, build, args)
         got = out.rstrip("\n").split("\n") if out.strip() else []
         if rc != 0:
