@@ -42,17 +42,17 @@ event_span(tvbuff_t *tvb, const smtpx_record_t *rec, guint i, gint *start, gint 
 }
 
 static proto_item *
-add_generated_string(proto_tree *tree, int hf, tvbuff_t *tvb, const char *s)
+add_generated_string(proto_tree *tree, int hf, tvbuff_t *tvb, gint at, const char *s)
 {
-    proto_item *pi = proto_tree_add_string(tree, hf, tvb, 0, 0, s ? s : "");
+    proto_item *pi = proto_tree_add_string(tree, hf, tvb, at, 0, s ? s : "");
     proto_item_set_generated(pi);
     return pi;
 }
 
 static proto_item *
-add_generated_boolean(proto_tree *tree, int hf, tvbuff_t *tvb, gboolean v)
+add_generated_boolean(proto_tree *tree, int hf, tvbuff_t *tvb, gint at, gboolean v)
 {
-    proto_item *pi = proto_tree_add_boolean(tree, hf, tvb, 0, 0, v);
+    proto_item *pi = proto_tree_add_boolean(tree, hf, tvb, at, 0, v);
     proto_item_set_generated(pi);
     return pi;
 }
@@ -183,9 +183,9 @@ build_command(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, gint start, g
             c->args ? c->args : "");
     ct = proto_item_add_subtree(ti, smtpx_ett.command);
     if (c->pipelined)
-        add_generated_boolean(ct, smtpx_hf.cmd_pipelined, tvb, TRUE);
+        add_generated_boolean(ct, smtpx_hf.cmd_pipelined, tvb, start, TRUE);
     if (c->response_frame) {
-        pi = proto_tree_add_uint(ct, smtpx_hf.response_in, tvb, 0, 0, c->response_frame);
+        pi = proto_tree_add_uint(ct, smtpx_hf.response_in, tvb, start, 0, c->response_frame);
         proto_item_set_generated(pi);
     }
     if (c->helo)
@@ -234,19 +234,19 @@ build_reply(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, gint start, gin
             (rep->lines && rep->lines->len > 1) ? " ..." : "");
     rt = proto_item_add_subtree(ti, smtpx_ett.reply);
     if (r->cmd_name) {
-        pi = proto_tree_add_string(rt, smtpx_hf.reply_cmd, tvb, 0, 0, r->cmd_name);
+        pi = proto_tree_add_string(rt, smtpx_hf.reply_cmd, tvb, start, 0, r->cmd_name);
         proto_item_set_generated(pi);
     }
     if (r->request_frame) {
         nstime_t req, rep_ts, delta;
-        pi = proto_tree_add_uint(rt, smtpx_hf.request_in, tvb, 0, 0, r->request_frame);
+        pi = proto_tree_add_uint(rt, smtpx_hf.request_in, tvb, start, 0, r->request_frame);
         proto_item_set_generated(pi);
         req.secs = (time_t)r->request_time.secs;
         req.nsecs = r->request_time.nsecs;
         rep_ts.secs = (time_t)r->reply_time.secs;
         rep_ts.nsecs = r->reply_time.nsecs;
         nstime_delta(&delta, &rep_ts, &req);
-        pi = proto_tree_add_time(rt, smtpx_hf.time, tvb, 0, 0, &delta);
+        pi = proto_tree_add_time(rt, smtpx_hf.time, tvb, start, 0, &delta);
         proto_item_set_generated(pi);
     }
     for (i = 0; rep->lines && i < rep->lines->len; i++)
@@ -320,25 +320,25 @@ build_message(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
     /* The header section usually spans several frames, and the values are
      * unfolded and decoded: every item here is generated. */
     if (v->from_field)
-        add_generated_string(mt, smtpx_hf.msg_from, tvb, v->from_field);
+        add_generated_string(mt, smtpx_hf.msg_from, tvb, start, v->from_field);
     for (i = 0; v->authors && v->authors->mailboxes && i < v->authors->mailboxes->len; i++) {
         const smtpx_mailbox_t *mb =
             (const smtpx_mailbox_t *)g_ptr_array_index(v->authors->mailboxes, i);
-        pi = add_generated_string(mt, smtpx_hf.msg_from_address, tvb, mb->address);
+        pi = add_generated_string(mt, smtpx_hf.msg_from_address, tvb, start, mb->address);
         at = proto_item_add_subtree(pi, smtpx_ett.author);
         if (mb->display_name)
-            add_generated_string(at, smtpx_hf.msg_from_display_name, tvb, mb->display_name);
+            add_generated_string(at, smtpx_hf.msg_from_display_name, tvb, start, mb->display_name);
         if (mb->domain)
-            add_generated_string(at, smtpx_hf.msg_from_domain, tvb, mb->domain);
+            add_generated_string(at, smtpx_hf.msg_from_domain, tvb, start, mb->domain);
     }
     if (v->sender)
-        add_generated_string(mt, smtpx_hf.msg_sender, tvb, v->sender);
+        add_generated_string(mt, smtpx_hf.msg_sender, tvb, start, v->sender);
     if (v->reply_to)
-        add_generated_string(mt, smtpx_hf.msg_reply_to, tvb, v->reply_to);
+        add_generated_string(mt, smtpx_hf.msg_reply_to, tvb, start, v->reply_to);
     if (v->return_path)
-        add_generated_string(mt, smtpx_hf.msg_return_path, tvb, v->return_path);
+        add_generated_string(mt, smtpx_hf.msg_return_path, tvb, start, v->return_path);
     for (i = 0; v->dkim_domains && i < v->dkim_domains->len; i++)
-        add_generated_string(mt, smtpx_hf.msg_dkim_domain, tvb,
+        add_generated_string(mt, smtpx_hf.msg_dkim_domain, tvb, start,
                              (const char *)g_ptr_array_index(v->dkim_domains, i));
     pi = proto_tree_add_item(mt, proto_smtpx, tvb, start, len, ENC_NA);
     proto_item_set_text(pi, "From authenticity");
@@ -373,19 +373,19 @@ build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event
     tt = proto_item_add_subtree(ti, smtpx_ett.txn);
     /* The summary sits in a server frame, or in a client frame when no
      * server byte was captured. */
-    add_generated_string(tt, smtpx_hf.txn_client, tvb, endpoint_str(pinfo, !from_server));
-    add_generated_string(tt, smtpx_hf.txn_server, tvb, endpoint_str(pinfo, from_server));
+    add_generated_string(tt, smtpx_hf.txn_client, tvb, 0, endpoint_str(pinfo, !from_server));
+    add_generated_string(tt, smtpx_hf.txn_server, tvb, 0, endpoint_str(pinfo, from_server));
     if (t->helo)
-        add_generated_string(tt, smtpx_hf.helo, tvb, t->helo);
+        add_generated_string(tt, smtpx_hf.helo, tvb, 0, t->helo);
     if (t->mail_from)
-        add_generated_string(tt, smtpx_hf.mail_from, tvb, t->mail_from);
+        add_generated_string(tt, smtpx_hf.mail_from, tvb, 0, t->mail_from);
     for (i = 0; t->rcpt_to && i < t->rcpt_to->len; i++)
-        add_generated_string(tt, smtpx_hf.rcpt_to, tvb,
+        add_generated_string(tt, smtpx_hf.rcpt_to, tvb, 0,
                              (const char *)g_ptr_array_index(t->rcpt_to, i));
     if (t->message && t->message->verdict) {
         const smtpx_verdict_t *v = t->message->verdict;
         if (v->from_field)
-            add_generated_string(tt, smtpx_hf.msg_from, tvb, v->from_field);
+            add_generated_string(tt, smtpx_hf.msg_from, tvb, 0, v->from_field);
         build_verdict(tt, tvb, 0, 0, v, TRUE);
     }
     if (t->message && t->message->size_final) {
@@ -397,11 +397,11 @@ build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event
         proto_item_set_generated(pi);
     }
     if (t->status)
-        add_generated_string(tt, smtpx_hf.status, tvb, t->status);
+        add_generated_string(tt, smtpx_hf.status, tvb, 0, t->status);
     if (t->end_reason)
-        add_generated_string(tt, smtpx_hf.txn_end, tvb, t->end_reason);
-    add_generated_boolean(tt, smtpx_hf.txn_tls, tvb, t->tls);
-    add_generated_boolean(tt, smtpx_hf.txn_auth, tvb, t->auth);
+        add_generated_string(tt, smtpx_hf.txn_end, tvb, 0, t->end_reason);
+    add_generated_boolean(tt, smtpx_hf.txn_tls, tvb, 0, t->tls);
+    add_generated_boolean(tt, smtpx_hf.txn_auth, tvb, 0, t->auth);
     return ti;
 }
 
