@@ -1,16 +1,168 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * packet-smtpx.h - what the glue files share: registration entry points and
- * the per-frame record the tap hands to the statistics.
+ * packet-smtpx.h - what the glue files share (the way Wireshark's transum
+ * plugin shares packet-transum.h and preferences.h).
+ *
+ * One TCP segment travels one way through them:
+ *
+ *   smtpx-dissect.c   dissect_smtpx: built-in SMTP first, then
+ *                     smtpx_dissect_stream(); on the first pass the bytes go
+ *                     to the conversation's smtpx_tcpstream_t (core), whose
+ *                     spans feed the smtpx_session_t (core), whose events
+ *                     become one record
+ *   smtpx-frames.c    stores that record with the frame, finds it again on
+ *                     later passes
+ *   smtpx-tree.c      builds the tree, the expert infos and the Info
+ *                     column from a record, on every pass
+ *   smtpx-stats.c     counts the record's events (tap)
+ *
+ * Beside that path: smtpx-catchup.c (postdissector for segments TCP does not
+ * hand over), smtpx-exceptions.c (the sender exceptions UAT), and
+ * packet-smtpx.c (registration and preferences only).
  */
 #ifndef SMTPX_PACKET_SMTPX_H
 #define SMTPX_PACKET_SMTPX_H
 
 #include <glib.h>
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/prefs.h>
+
+#include "ws_compat.h"
 #include "session.h"
+
+/* ---- packet-smtpx.c: registration --------------------------------------- */
 
 void proto_register_smtpx(void);
 void proto_reg_handoff_smtpx(void);
+
+/* Header fields, one member per hf (registered in packet-smtpx.c). */
+#define SMTPX_HF_LIST(X) \
+    X(cmd) X(cmd_pipelined) X(injected) X(response_in) X(helo) \
+    X(mail_from) X(mail_from_domain) X(rcpt_to) X(rcpt_to_domain) \
+    X(param) X(param_size) X(param_body) X(auth_mechanism) \
+    X(bdat_size) X(bdat_last) X(sasl) X(data_length) \
+    X(reply_code) X(reply_cmd) X(request_in) X(time) X(reply_text) \
+    X(status) X(status_class) X(status_subject) X(status_detail) \
+    X(status_description) X(ehlo_domain) X(ehlo_capability) \
+    X(ehlo_capabilities) X(ehlo_size) X(ehlo_auth_mechanism) \
+    X(ehlo_limits_rcptmax) X(ehlo_limits_mailmax) \
+    X(ehlo_limits_rcptdomainmax) \
+    X(msg_from) X(msg_from_address) X(msg_from_display_name) \
+    X(msg_from_domain) X(msg_sender) X(msg_reply_to) X(msg_return_path) \
+    X(msg_dkim_domain) X(msg_size) \
+    X(from_forged) X(from_org_domain) X(from_envelope_domain) \
+    X(from_envelope_mismatch) X(from_envelope_invalid) \
+    X(from_dkim_aligned) X(from_display_name_spoof) X(from_multiple) \
+    X(from_missing) X(from_ambiguous) X(from_lookalike) \
+    X(from_exception) X(from_exception_rule) X(from_reasons) \
+    X(txn) X(txn_tls) X(txn_auth) X(txn_end) X(txn_client) X(txn_server)
+
+/* Subtrees. */
+#define SMTPX_ETT_LIST(X) \
+    X(smtpx) X(command) X(reply) X(status) X(ehlo) X(message) X(author) \
+    X(verdict) X(txn)
+
+#define SMTPX_ID_MEMBER(name) int name;
+typedef struct { SMTPX_HF_LIST(SMTPX_ID_MEMBER) } smtpx_hf_t;
+typedef struct { SMTPX_ETT_LIST(SMTPX_ID_MEMBER) } smtpx_ett_t;
+#undef SMTPX_ID_MEMBER
+
+extern int proto_smtpx;
+extern int smtpx_tap;
+extern smtpx_hf_t smtpx_hf;
+extern smtpx_ett_t smtpx_ett;
+extern expert_field smtpx_ei[SMTPX_ANOM_COUNT];   /* by anomaly kind */
+
+/* Preferences. */
+extern guint smtpx_pref_max_header_bytes;
+extern smtpx_ws_bool smtpx_pref_info_tags;
+
+/* Handles: ours, the built-in SMTP dissector, TLS. */
+extern dissector_handle_t smtpx_handle;
+extern dissector_handle_t smtpx_smtp_handle;
+extern dissector_handle_t smtpx_tls_handle;
+
+/* ---- smtpx-exceptions.c: the sender exceptions UAT ---------------------- */
+
+/* Registers the UAT as preference "exceptions" of module. */
+void smtpx_exceptions_register(module_t *module);
+/* The current exceptions (borrowed; valid until the UAT changes). */
+const smtpx_exception_t *smtpx_exceptions_get(gsize *n);
+
+/* ---- smtpx-frames.c: per-frame records ---------------------------------- */
+
+/* What one dissector call on the first pass produced (file scope). */
+typedef struct {
+    smtpx_event_t **events;    /* borrowed pointers, owned by the session */
+    guint8   *in_tvb;          /* per event: its offset and length are in
+                                  this call's bytes (not a gap, not held
+                                  bytes of an earlier frame) */
+    guint    n_events;
+    guint    base;             /* tvb offset where the analysed bytes start */
+    gboolean starttls;         /* STARTTLS was accepted in this call */
+    gboolean catchup;          /* made by the catch-up postdissector */
+    guint32  key;              /* content key of the tvb (smtpx_frames_key) */
+    guint    payload_offset;   /* catch-up: TCP payload offset in the frame */
+} smtpx_record_t;
+
+/* A key for the bytes a call is given (later passes find records by it). */
+guint32 smtpx_frames_key(tvbuff_t *tvb);
+/* First pass: keeps a copy of rec with the frame; returns the copy. */
+smtpx_record_t *smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec);
+/* Later passes: the next stored dissector record with this key, or NULL. */
+smtpx_record_t *smtpx_frames_find(packet_info *pinfo, guint32 key);
+/* Every stored record of the frame: count, and one by index. */
+guint smtpx_frames_count(packet_info *pinfo);
+smtpx_record_t *smtpx_frames_get(packet_info *pinfo, guint i);
+/* Whether rec was shown in this dissection of the frame; mark: note it. */
+gboolean smtpx_frames_shown(packet_info *pinfo, const smtpx_record_t *rec, gboolean mark);
+/* The dissector saw this frame in this dissection (catch-up stays out). */
+void smtpx_frames_mark_dissected(packet_info *pinfo);
+gboolean smtpx_frames_dissected(packet_info *pinfo);
+
+/* ---- smtpx-tree.c: the tree from a record ------------------------------- */
+
+void smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                      const smtpx_record_t *rec);
+
+/* ---- smtpx-dissect.c: the dissector and the stream analysis ------------- */
+
+/* What TCP said about the segment; tracked FALSE: no sequence numbers
+ * (decrypted TLS data, or no tcpinfo). */
+typedef struct {
+    gboolean tracked;
+    guint32  seq;
+    guint32  ack;
+    guint16  flags;     /* SMTPX_TCP_* (tcpstream.h) */
+} smtpx_segment_info_t;
+
+int dissect_smtpx(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
+/* Frees every conversation's state (cleanup routine, file close). */
+void smtpx_dissect_cleanup(void);
+/*
+ * Stores (first pass) or finds again (later passes) what these bytes show,
+ * and shows it.  fed_len: bytes of tvb that belong to the stream now (the
+ * rest comes back reassembled).  Returns the record, or NULL when a later
+ * pass finds none.
+ */
+smtpx_record_t *smtpx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                                     const smtpx_segment_info_t *seg, gboolean decrypted,
+                                     guint fed_len);
+/* Shows a stored record once per dissection (tree, TLS hand-over, tap). */
+void smtpx_show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                       const smtpx_record_t *rec);
+/* Whether the frame's conversation is an SMTPX one still in plaintext. */
+gboolean smtpx_conversation_plaintext(packet_info *pinfo);
+
+/* ---- smtpx-catchup.c: segments TCP does not hand over ------------------- */
+
+int dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
+/* Asks for the TCP fields the postdissector reads (handoff time). */
+void smtpx_catchup_handoff(dissector_handle_t handle);
+
+/* ---- smtpx-stats.c ------------------------------------------------------ */
+
 void register_tap_listener_smtpx(void);
 
 /* Tap data: the events one dissector call showed (borrowed, file scope). */

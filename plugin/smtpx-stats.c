@@ -33,6 +33,14 @@ smtpx_stats_init(stats_tree *st)
     st_node_anomalies = stats_tree_create_node(st, st_anomalies, 0, STAT_DT_INT, TRUE);
 }
 
+/* Node labels under "Anomalies", by kind (anomalies.def). */
+static const char *const anomaly_labels[] = {
+#define SMTPX_ANOMALY(id, name, group, severity, tag, label, summary) label,
+#include "anomalies.def"
+#undef SMTPX_ANOMALY
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(anomaly_labels) == SMTPX_ANOM_COUNT);
+
 static void
 count_anomalies(stats_tree *st, const smtpx_event_t *ev)
 {
@@ -42,8 +50,10 @@ count_anomalies(stats_tree *st, const smtpx_event_t *ev)
         return;
     for (i = 0; i < ev->anomalies->len; i++) {
         const smtpx_anomaly_t *a = (const smtpx_anomaly_t *)g_ptr_array_index(ev->anomalies, i);
+        if ((guint)a->kind >= SMTPX_ANOM_COUNT)
+            continue;
         tick_stat_node(st, st_anomalies, 0, FALSE);
-        tick_stat_node(st, smtpx_anomaly_name(a->kind), st_node_anomalies, FALSE);
+        tick_stat_node(st, anomaly_labels[a->kind], st_node_anomalies, FALSE);
     }
 }
 

@@ -57,31 +57,30 @@ span_ieq(const guint8 *p, gsize len, const char *word)
 static const struct {
     smtpx_verb_t verb;
     const char *name;
+    const char *lookalike;
 } verb_table[] = {
-    { SMTPX_VERB_HELO, "HELO" }, { SMTPX_VERB_EHLO, "EHLO" },
-    { SMTPX_VERB_LHLO, "LHLO" }, { SMTPX_VERB_MAIL, "MAIL" },
-    { SMTPX_VERB_RCPT, "RCPT" }, { SMTPX_VERB_DATA, "DATA" },
-    { SMTPX_VERB_BDAT, "BDAT" }, { SMTPX_VERB_RSET, "RSET" },
-    { SMTPX_VERB_QUIT, "QUIT" }, { SMTPX_VERB_NOOP, "NOOP" },
-    { SMTPX_VERB_VRFY, "VRFY" }, { SMTPX_VERB_EXPN, "EXPN" },
-    { SMTPX_VERB_HELP, "HELP" }, { SMTPX_VERB_AUTH, "AUTH" },
-    { SMTPX_VERB_STARTTLS, "STARTTLS" }, { SMTPX_VERB_TURN, "TURN" },
-    { SMTPX_VERB_ETRN, "ETRN" }, { SMTPX_VERB_ATRN, "ATRN" },
-    { SMTPX_VERB_BURL, "BURL" }, { SMTPX_VERB_XCLIENT, "XCLIENT" },
-    { SMTPX_VERB_XFORWARD, "XFORWARD" },
+#define SMTPX_VERB(id, name, lookalike) { SMTPX_VERB_##id, name, lookalike },
+#include "verbs.def"
+#undef SMTPX_VERB
 };
+G_STATIC_ASSERT(G_N_ELEMENTS(verb_table) == SMTPX_VERB_COUNT - 1);
 
 /* See command.h.  Unknown or out-of-range values give "". */
 const char *
 smtpx_verb_name(smtpx_verb_t verb)
 {
-    gsize i;
-
-    for (i = 0; i < G_N_ELEMENTS(verb_table); i++) {
-        if (verb_table[i].verb == verb)
-            return verb_table[i].name;
-    }
+    if (verb > SMTPX_VERB_UNKNOWN && verb < SMTPX_VERB_COUNT)
+        return verb_table[verb - 1].name;
     return "";
+}
+
+/* See command.h. */
+const char *
+smtpx_verb_lookalike(smtpx_verb_t verb)
+{
+    if (verb > SMTPX_VERB_UNKNOWN && verb < SMTPX_VERB_COUNT)
+        return verb_table[verb - 1].lookalike;
+    return NULL;
 }
 
 /*

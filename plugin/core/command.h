@@ -12,14 +12,13 @@
 
 G_BEGIN_DECLS
 
+/* Command verbs, from the one table verbs.def. */
 typedef enum {
     SMTPX_VERB_UNKNOWN = 0,
-    SMTPX_VERB_HELO, SMTPX_VERB_EHLO, SMTPX_VERB_LHLO,
-    SMTPX_VERB_MAIL, SMTPX_VERB_RCPT, SMTPX_VERB_DATA, SMTPX_VERB_BDAT,
-    SMTPX_VERB_RSET, SMTPX_VERB_QUIT, SMTPX_VERB_NOOP, SMTPX_VERB_VRFY,
-    SMTPX_VERB_EXPN, SMTPX_VERB_HELP, SMTPX_VERB_AUTH, SMTPX_VERB_STARTTLS,
-    SMTPX_VERB_TURN, SMTPX_VERB_ETRN, SMTPX_VERB_ATRN, SMTPX_VERB_BURL,
-    SMTPX_VERB_XCLIENT, SMTPX_VERB_XFORWARD
+#define SMTPX_VERB(id, name, lookalike) SMTPX_VERB_##id,
+#include "verbs.def"
+#undef SMTPX_VERB
+    SMTPX_VERB_COUNT
 } smtpx_verb_t;
 
 /* A command line split into verb and arguments. */
@@ -41,6 +40,10 @@ void smtpx_command_free(smtpx_command_t *cmd);
 
 /* The upper-case name of a verb ("MAIL"); "" for UNKNOWN.  Static. */
 const char *smtpx_verb_name(smtpx_verb_t verb);
+
+/* The look-alike of a verb for the smuggling preview ("MAIL FROM:"); NULL
+ * for UNKNOWN and out-of-range values.  Static (verbs.def). */
+const char *smtpx_verb_lookalike(smtpx_verb_t verb);
 
 /* Deviations from RFC 5321 path syntax that servers accept anyway. */
 typedef enum {

@@ -44,13 +44,12 @@
 #define PREVIEW_MAX         80     /* octets of a smuggled command shown */
 #define PREVIEW_LINES       4      /* lines of smuggled commands shown */
 
-static const char *const anomaly_names[SMTPX_ANOM_COUNT] = {
-    "forged_from", "cleartext_auth", "starttls_injection", "smuggling",
-    "unadvertised", "size_exceeded", "status_class_mismatch",
-    "status_missing", "status_unregistered", "path_syntax", "helo_syntax",
-    "line_too_long", "gap", "header_limit", "bdat_size", "bad_reply",
-    "unexpected_reply", "unknown_command", "queue_limit"
+static const char *const anomaly_names[] = {
+#define SMTPX_ANOMALY(id, name, group, severity, tag, label, summary) name,
+#include "anomalies.def"
+#undef SMTPX_ANOMALY
 };
+G_STATIC_ASSERT(G_N_ELEMENTS(anomaly_names) == SMTPX_ANOM_COUNT);
 
 const char *
 smtpx_anomaly_name(smtpx_anomaly_kind_t kind)

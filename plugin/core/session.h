@@ -59,27 +59,12 @@
 
 G_BEGIN_DECLS
 
-/* Named anomalies; one expert info each in the glue (smtpx.analysis.*). */
+/* Named anomalies, from the one table anomalies.def; one expert info each
+ * in the glue (smtpx.analysis.<name>). */
 typedef enum {
-    SMTPX_ANOM_FORGED_FROM = 0,     /* forged_from */
-    SMTPX_ANOM_CLEARTEXT_AUTH,      /* cleartext_auth */
-    SMTPX_ANOM_STARTTLS_INJECTION,  /* starttls_injection */
-    SMTPX_ANOM_SMUGGLING,           /* smuggling */
-    SMTPX_ANOM_UNADVERTISED,        /* unadvertised */
-    SMTPX_ANOM_SIZE_EXCEEDED,       /* size_exceeded */
-    SMTPX_ANOM_STATUS_CLASS_MISMATCH, /* status_class_mismatch */
-    SMTPX_ANOM_STATUS_MISSING,      /* status_missing */
-    SMTPX_ANOM_STATUS_UNREGISTERED, /* status_unregistered */
-    SMTPX_ANOM_PATH_SYNTAX,         /* path_syntax */
-    SMTPX_ANOM_HELO_SYNTAX,         /* helo_syntax */
-    SMTPX_ANOM_LINE_TOO_LONG,       /* line_too_long */
-    SMTPX_ANOM_GAP,                 /* gap */
-    SMTPX_ANOM_HEADER_LIMIT,        /* header_limit */
-    SMTPX_ANOM_BDAT_SIZE,           /* bdat_size: bad BDAT chunk size */
-    SMTPX_ANOM_BAD_REPLY,           /* bad_reply: server line not a reply */
-    SMTPX_ANOM_UNEXPECTED_REPLY,    /* unexpected_reply: no command pending */
-    SMTPX_ANOM_UNKNOWN_COMMAND,     /* unknown_command */
-    SMTPX_ANOM_QUEUE_LIMIT,         /* queue_limit: too many pending commands */
+#define SMTPX_ANOMALY(id, name, group, severity, tag, label, summary) SMTPX_ANOM_##id,
+#include "anomalies.def"
+#undef SMTPX_ANOMALY
     SMTPX_ANOM_COUNT
 } smtpx_anomaly_kind_t;
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "stream.h"
+#include "command.h"
 
 #define DEFAULT_MAX_LINE   65536
 #define TEXT_LINE_LIMIT    1000    /* RFC 5321 4.5.3.1.6, CRLF included */
@@ -300,26 +301,22 @@ smtpx_stream_gap(smtpx_stream_t *st, guint64 missing)
 }
 
 /* ------------------------------------------------------------------ */
-/* Verbs for the smuggling preview. */
+/* Verbs for the smuggling preview (verbs.def). */
 
 gboolean
 smtpx_stream_looks_like_command(const guint8 *text, gsize len)
 {
-    static const char *const verbs[] = {
-        "MAIL FROM:", "RCPT TO:", "DATA", "BDAT", "RSET", "QUIT", "EHLO",
-        "HELO", "LHLO", "NOOP", "AUTH", "STARTTLS", "VRFY", "EXPN", "HELP",
-        "ETRN", "BURL", "TURN", "ATRN", "XCLIENT", "XFORWARD"
-    };
-    gsize i;
+    guint v;
 
     if (!text)
         return FALSE;
-    for (i = 0; i < G_N_ELEMENTS(verbs); i++) {
-        gsize n = strlen(verbs[i]);
+    for (v = SMTPX_VERB_UNKNOWN + 1; v < SMTPX_VERB_COUNT; v++) {
+        const char *verb = smtpx_verb_lookalike((smtpx_verb_t)v);
+        gsize n = strlen(verb);
 
-        if (len < n || g_ascii_strncasecmp((const char *)text, verbs[i], n) != 0)
+        if (len < n || g_ascii_strncasecmp((const char *)text, verb, n) != 0)
             continue;
-        if (verbs[i][n - 1] == ':')
+        if (verb[n - 1] == ':')
             return TRUE;
         if (len == n || text[n] == ' ' || text[n] == '\r' || text[n] == '\n')
             return TRUE;

@@ -19,7 +19,6 @@ new side with 4.4, as the cut below says.
 """
 import os
 import re
-import subprocess
 import tempfile
 
 # First version that prints True/False and escapes strings in -T fields.

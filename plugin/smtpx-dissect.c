@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * smtpx-dissect.c - the dissector: Wireshark's own SMTP dissector first (so
+ * every smtp.* and imf.* field keeps working), then the stream analysis.
+ *
+ * First pass: the segment goes to the conversation's TCP tracker
+ * (plugin/core/tcpstream.h), which drops what was seen, holds what is
+ * early and says what is lost; each span it releases goes to the SMTP
+ * session (plugin/core/session.h); the events those spans produce become
+ * one record stored with the frame (smtpx-frames.c).  Every pass: the
+ * record is shown (smtpx-tree.c) and tapped (smtpx-stats.c).
+ */
+#define WS_BUILD_DLL
+#include <wireshark.h>
+#include <epan/packet.h>
+#include <epan/conversation.h>
+#include <epan/tap.h>
+#include <epan/dissectors/packet-tcp.h>
+#include <epan/dissectors/packet-tls.h>
+#include <epan/dissectors/packet-tls-utils.h>
+
+#include "ws_compat.h"
+#include "packet-smtpx.h"
+#include "tcpstream.h"
+
+/* Per-conversation state (g_new0, freed at file close). */
+typedef struct {
+    smtpx_session_t   *session;
+    smtpx_tcpstream_t *tcp;
+    address  server_addr;       /* file scope copy */
+    guint32  server_port;
+    gboolean tls_seen;          /* decrypted data was fed */
+} smtpx_conv_t;
+
+/* Every conversation of the open file, freed at file close. */
+static GPtrArray *all_convs;
+
+static void
+conv_free(gpointer p)
+{
+    smtpx_conv_t *c = (smtpx_conv_t *)p;
+
+    smtpx_session_free(c->session);
+    smtpx_tcpstream_free(c->tcp);
+    g_free(c);
+}
+
+void
+smtpx_dissect_cleanup(void)
+{
+    if (all_convs) {
+        g_ptr_array_free(all_convs, TRUE);
+        all_convs = NULL;
+    }
+}
+
+static smtpx_time_t
+smtpx_time_of(const packet_info *pinfo)
+{
+    smtpx_time_t t;
+
+    t.secs = (gint64)pinfo->abs_ts.secs;
+    t.nsecs = (gint32)pinfo->abs_ts.nsecs;
+    return t;
+}
+
+/* The server is the end on the port that matched (or Decode As). */
+static void
+set_server(smtpx_conv_t *c, const packet_info *pinfo)
+{
+    gboolean src;
+
+    if (pinfo->match_uint == pinfo->srcport && pinfo->match_uint != pinfo->destport)
+        src = TRUE;
+    else if (pinfo->match_uint == pinfo->destport)
+        src = FALSE;
+    else
+        src = pinfo->srcport < pinfo->destport;
+    copy_address_wmem(wmem_file_scope(), &c->server_addr, src ? &pinfo->src : &pinfo->dst);
+    c->server_port = src ? pinfo->srcport : pinfo->destport;
+}
+
+static smtpx_conv_t *
+get_conv(packet_info *pinfo)
+{
+    conversation_t *conv = find_or_create_conversation(pinfo);
+    smtpx_conv_t *c = (smtpx_conv_t *)conversation_get_proto_data(conv, proto_smtpx);
+    smtpx_config_t cfg;
+
+    if (c)
+        return c;
+    c = g_new0(smtpx_conv_t, 1);
+    smtpx_config_init(&cfg);
+    cfg.max_header_bytes = smtpx_pref_max_header_bytes;
+    cfg.exceptions = smtpx_exceptions_get(&cfg.n_exceptions);
+    c->session = smtpx_session_new(&cfg);
+    c->tcp = smtpx_tcpstream_new(0, 0);
+    if (!all_convs)
+        all_convs = g_ptr_array_new_with_free_func(conv_free);
+    g_ptr_array_add(all_convs, c);
+    set_server(c, pinfo);
+    conversation_add_proto_data(conv, proto_smtpx, c);
+    return c;
+}
+
+static smtpx_conv_t *
+find_conv(packet_info *pinfo)
+{
+    conversation_t *conv = find_conversation_pinfo(pinfo, 0);
+
+    return conv ? (smtpx_conv_t *)conversation_get_proto_data(conv, proto_smtpx) : NULL;
+}
+
+gboolean
+smtpx_conversation_plaintext(packet_info *pinfo)
+{
+    const smtpx_conv_t *c = find_conv(pinfo);
+
+    return c && !c->tls_seen && !smtpx_session_starttls_accepted(c->session);
+}
+
+static smtpx_dir_t
+direction_of(const smtpx_conv_t *c, const packet_info *pinfo)
+{
+    if (pinfo->srcport == c->server_port && addresses_equal(&pinfo->src, &c->server_addr))
+        return SMTPX_DIR_SERVER;
+    return SMTPX_DIR_CLIENT;
+}
+
+/* What the spans of one call produce. */
+typedef struct {
+    smtpx_conv_t *conv;
+    packet_info  *pinfo;
+    GPtrArray    *events;     /* smtpx_event_t *, borrowed */
+    GByteArray   *in_tvb;     /* one flag per event */
+    guint         base;       /* offset of the span from this call's bytes */
+} feed_t;
+
+/* One span of the TCP tracker into the session (tcpstream.h callback). */
+static void
+feed_span(const smtpx_tcp_span_t *sp, void *user)
+{
+    feed_t *f = (feed_t *)user;
+    guint before = f->events->len;
+    guint8 mine = sp->kind == SMTPX_TCP_SPAN_DATA && sp->in_segment;
+
+    if (sp->kind == SMTPX_TCP_SPAN_GAP)
+        smtpx_session_gap(f->conv->session, sp->dir, f->pinfo->num, smtpx_time_of(f->pinfo),
+                          sp->len, f->events);
+    else
+        smtpx_session_feed(f->conv->session, sp->dir, f->pinfo->num, smtpx_time_of(f->pinfo),
+                           sp->data, sp->len, f->events);
+    if (mine)
+        f->base = (guint)sp->offset;
+    for (; before < f->events->len; before++)
+        g_byte_array_append(f->in_tvb, &mine, 1);
+}
+
+/* First pass: the new bytes of this call through the tracker and the
+ * session, as a record (not stored yet). */
+static smtpx_record_t
+analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
+        gboolean decrypted, guint fed_len)
+{
+    smtpx_record_t rec;
+    feed_t f;
+    smtpx_dir_t dir;
+    const guint8 *bytes = fed_len ? tvb_get_ptr(tvb, 0, (gint)fed_len) : NULL;
+    gboolean was_accepted;
+
+    memset(&rec, 0, sizeof rec);
+    memset(&f, 0, sizeof f);
+    f.conv = get_conv(pinfo);
+    f.pinfo = pinfo;
+    f.events = g_ptr_array_new();
+    f.in_tvb = g_byte_array_new();
+    dir = direction_of(f.conv, pinfo);
+    was_accepted = smtpx_session_starttls_accepted(f.conv->session);
+    if (decrypted && !f.conv->tls_seen) {
+        f.conv->tls_seen = TRUE;
+        smtpx_session_set_tls(f.conv->session, TRUE);
+    }
+    if (seg && seg->tracked && !decrypted) {
+        smtpx_tcp_segment_t ts;
+
+        memset(&ts, 0, sizeof ts);
+        ts.seq = seg->seq;
+        ts.ack = seg->ack;
+        ts.flags = seg->flags;
+        ts.data = bytes;
+        ts.len = tvb_reported_length(tvb);
+        ts.consume = fed_len;
+        smtpx_tcpstream_segment(f.conv->tcp, dir, &ts, feed_span, &f);
+    } else if (fed_len > 0) {
+        smtpx_tcp_span_t sp;
+
+        memset(&sp, 0, sizeof sp);
+        sp.kind = SMTPX_TCP_SPAN_DATA;
+        sp.dir = dir;
+        sp.data = bytes;
+        sp.len = fed_len;
+        sp.in_segment = TRUE;
+        feed_span(&sp, &f);
+    }
+    rec.base = f.base;
+    rec.n_events = f.events->len;
+    rec.events = (smtpx_event_t **)wmem_memdup(wmem_file_scope(), f.events->pdata,
+                                               sizeof(gpointer) * f.events->len);
+    rec.in_tvb = (guint8 *)wmem_memdup(wmem_file_scope(), f.in_tvb->data, f.in_tvb->len);
+    rec.starttls = !was_accepted && smtpx_session_starttls_accepted(f.conv->session);
+    g_ptr_array_free(f.events, TRUE);
+    g_byte_array_free(f.in_tvb, TRUE);
+    return rec;
+}
+
+void
+smtpx_show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_record_t *rec)
+{
+    if (smtpx_frames_shown(pinfo, rec, TRUE))
+        return;
+    if (rec->starttls && smtpx_tls_handle)
+        tls_set_appdata_dissector(smtpx_tls_handle, pinfo, smtpx_handle);
+
+    smtpx_tree_build(tvb, pinfo, tree, rec);
+    if (rec->n_events) {
+        smtpx_tap_info_t *ti = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_tap_info_t);
+        ti->events = rec->events;
+        ti->n_events = rec->n_events;
+        tap_queue_packet(smtpx_tap, pinfo, ti);
+    }
+}
+
+smtpx_record_t *
+smtpx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
+                     const smtpx_segment_info_t *seg, gboolean decrypted, guint fed_len)
+{
+    smtpx_record_t *rec;
+    guint32 key = smtpx_frames_key(tvb);
+
+    if (!PINFO_FD_VISITED(pinfo)) {
+        smtpx_record_t fresh = analyse(tvb, pinfo, seg, decrypted, fed_len);
+        fresh.key = key;
+        rec = smtpx_frames_store(pinfo, &fresh);
+    } else {
+        rec = smtpx_frames_find(pinfo, key);
+    }
+    if (rec)
+        smtpx_show_record(tvb, pinfo, tree, rec);
+    return rec;
+}
+
+int
+dissect_smtpx(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
+{
+    gboolean decrypted = proto_is_frame_protocol(pinfo->layers, "tls");
+    const struct tcpinfo *tcpinfo = decrypted ? NULL : (const struct tcpinfo *)data;
+    smtpx_segment_info_t seg;
+    guint len = tvb_captured_length(tvb);
+    guint fed_len;
+
+    /* The catch-up postdissector leaves frames we saw ourselves alone. */
+    smtpx_frames_mark_dissected(pinfo);
+
+    /* Wireshark's own SMTP/IMF dissection first; let it desegment. */
+    pinfo->can_desegment = pinfo->saved_can_desegment;
+    call_dissector_with_data(smtpx_smtp_handle, tvb, pinfo, tree, data);
+
+    if (pinfo->flags.in_error_pkt)
+        return (int)len;    /* bytes quoted in an ICMP error: not the stream */
+
+    fed_len = len;
+    if (pinfo->desegment_len > 0 && pinfo->desegment_offset >= 0 &&
+        (guint)pinfo->desegment_offset < len)
+        fed_len = (guint)pinfo->desegment_offset;
+
+    memset(&seg, 0, sizeof seg);
+    if (tcpinfo) {
+        seg.tracked = TRUE;
+        seg.seq = tcpinfo->seq;
+        seg.ack = tcpinfo->lastackseq;
+        seg.flags = (guint16)(tcpinfo->flags & (SMTPX_TCP_ACK | SMTPX_TCP_RST |
+                                                SMTPX_TCP_SYN | SMTPX_TCP_FIN));
+    }
+    smtpx_dissect_stream(tvb, pinfo, tree, &seg, decrypted, fed_len);
+    return (int)len;
+}
