@@ -108,7 +108,8 @@ def check_options(tools, args):
                                tshark.combined_filter(tshark.FILTER_TXN, args.filter),
                                args.prefs)
     if err:
-        raise tshark.SetupError("smtpx-report: tshark refused -Y/-o: %s" % err)
+        raise tshark.SetupError("smtpx-report: tshark refused -Y/-o: %s"
+                                % err.replace("tshark failed: ", "", 1))
 
 
 def merge(args, out):
