@@ -40,15 +40,19 @@ run_env = dict(env.env, HOME=tmp)       # parallel keeps its state in $HOME/.par
 
 os.chdir(tmp)
 names = sorted(os.path.relpath(p, tmp) for p in glob.glob("archive/**/*.pcap*", recursive=True))
-# The README's command, with -S 2/: for the --sshlogin list.
+# The README's command, file names on stdin, with -S 2/: for the
+# --sshlogin list and this checkout's report for ~/smtpx's.
 p = subprocess.run([parallel, "--will-cite", "-S", "2/:", "--transferfile", "{}",
                     "--return", "{}.jsonl", "--cleanup",
-                    env.report_tool + " --json -j 1 {} > {}.jsonl", ":::", *names],
-                   env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                    env.report_tool + " --json -j 1 {} > {}.jsonl"],
+                   input="".join(n + "\n" for n in names), env=run_env,
+                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 env.check(p.returncode == 0, "parallel: exit %d, %s" % (p.returncode, p.stderr))
-parts = sorted(glob.glob("archive/**/*.jsonl", recursive=True))
+parts = glob.glob("archive/**/*.jsonl", recursive=True)
 env.check(len(parts) == len(names), "%d .jsonl files for %d captures" % (len(parts), len(names)))
-merged = env.report("--merge", *parts, env=run_env)
+# find ... -exec cat {} + | smtpx-report --merge: the parts in any order.
+cat = "".join(open(x, encoding="utf-8").read() for x in reversed(sorted(parts)))
+merged = env.report("--merge", env=run_env, input=cat.encode("utf-8"))
 one = env.report("--json", "archive/", env=run_env)
 env.check(merged.returncode == 0 and one.returncode == 0,
           "exit: merge %d (%s), one process %d (%s)" % (merged.returncode, merged.stderr,

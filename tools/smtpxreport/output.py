@@ -102,7 +102,7 @@ def write_summary_text(out, s):
                      ", ".join(s["failed"])))
 
     def section(title, total, items, indent=" "):
-        out.write("\n%-38s %6s\n" % (title, "" if total is None else total))
+        out.write("\n" + ("%-38s %6s" % (title, "" if total is None else total)).rstrip() + "\n")
         for k, v in items:
             out.write("%-38s %6d\n" % (indent + k, v))
     section("Mail transactions", t["total"],
