@@ -122,6 +122,12 @@ for name, blob in (("cut.pcapng", data), ("cut.pcapng.gz", gzip.compress(data)))
           "%s: exit %d, %d records (want %d), stderr %r" % (name, p.returncode, len(got),
                                                          len(want), p.stderr))
 
+# ---- a whole capture compressed with gzip reads as the capture itself
+p = env.report("--json", path("multi.pcapng.gz", gzip.compress(open(multi, "rb").read())))
+check(p.returncode == 0 and [{k: v for k, v in r.items() if k != "file"} for r in jsonl(p)]
+      == [{k: v for k, v in r.items() if k != "file"} for r in full],
+      "gzip-compressed capture: %d %r" % (p.returncode, p.stderr))
+
 # ---- several captures: the good ones reported, exit 1; all bad: exit 2
 p = env.report("--json", x, lab, cut, path("missing.pcapng"), multi)
 got = jsonl(p)

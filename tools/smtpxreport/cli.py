@@ -177,12 +177,12 @@ def main(argv=None, root=None, out=None):
                 csv_writer.write(records)
             elif args.json:
                 output.write_jsonl(out, records)
-            elif not (err and not records and not first_text):
+            elif records or not err:
+                # Text: one block per capture read, a blank line between.
                 if not first_text:
                     out.write("\n")
-                if not (err and not records):
-                    output.write_text(out, path, records)
-                    first_text = False
+                output.write_text(out, path, records)
+                first_text = False
             out.flush()
             if err:
                 failures.append(path)
