@@ -93,9 +93,13 @@ def read_capture(tools, path, args):
     base = tshark.FILTER_SUMMARY if args.summary else tshark.FILTER_TXN
     packets, err = tshark.run(tools, os.path.abspath(path), path,
                               tshark.combined_filter(base, args.filter), args.prefs)
-    records = model.transactions(packets, path)
-    if args.summary:
-        return records, model.anomalies(packets), model.ehlo_replies(packets), err
+    try:
+        records = model.transactions(packets, path)
+        if args.summary:
+            return records, model.anomalies(packets), model.ehlo_replies(packets), err
+    except ValueError as e:
+        # A value in a form values.py does not know (a new Wireshark?).
+        return [], {}, [], "tshark printed a value this report cannot read: %s" % e
     return records, {}, [], err
 
 
@@ -141,6 +145,19 @@ def merge(args, out):
 
 
 def main(argv=None, root=None, out=None):
+    """Run the report; returns the exit status.  A closed stdout (a pipe
+    into head) ends the run quietly."""
+    try:
+        return _main(argv, root, out)
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_SOME_FAILED
+    except KeyboardInterrupt:
+        return 130
+
+
+def _main(argv, root, out):
     root = root or _root()
     out = out or sys.stdout
     args = parse_args(argv, root)
