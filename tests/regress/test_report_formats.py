@@ -199,6 +199,14 @@ for cap in captures:
 env.check(total_fields == len(records),
           "tshark shows %d smtpx.txn, --json %d objects" % (total_fields, len(records)))
 env.check(len(records) > 0, "no transactions at all")
+# Every reason text of these captures has its code (reasons.py follows
+# plugin/core/authorship.c's texts; a changed text shows up here).
+for r in records:
+    for x in r["reasons"]:
+        env.check(x["code"] != "other", "%s frame %d: reason without a code: %r"
+                  % (r["file"], r["frame.number"], x["text"]))
+    env.check("; ".join(x["text"] for x in r["reasons"]) == (r["smtpx.from.reasons"] or ""),
+              "%s frame %d: reasons do not join back to smtpx.from.reasons" % (r["file"], r["frame.number"]))
 
 # ---- the text blocks against the JSON objects
 blocks = pt.stdout.split("SMTPX report for ")[1:] if which == "public" else []
