@@ -8,9 +8,12 @@
    round (the summary sits in a client frame there).
 3. An unreadable capture gives exit status 2 and a message naming it.
 4. The report never prints the SASL credentials of the cleartext AUTH capture.
+5. The README's JSON object (indented there) is what --json prints for the
+   lab capture, key for key and value for value.
 """
 import csv
 import io
+import json
 import os
 import subprocess
 import sys
@@ -21,9 +24,9 @@ report = os.path.join(root, "tools", "smtpx-report")
 failed = []
 
 
-def run(*args):
+def run(*args, cwd=None):
     return subprocess.run([report, *args], env=env, stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, text=True)
+                          stderr=subprocess.PIPE, text=True, cwd=cwd)
 
 
 # 1. README block
@@ -56,7 +59,15 @@ for secret in ("YWxpY2VAZXhhbXBsZS5vcmc=", "VHIwdWI0ZG9yJjMtbm90LXJlYWw=", "Tr0u
 if p.returncode != 0:
     failed.append("auth capture: exit %d %s" % (p.returncode, p.stderr))
 
+# 5. README JSON example
+start = readme.index("```json\n", readme.index("## Reports over many captures")) + 8
+shown = json.loads(readme[start:readme.index("```", start)])
+p = run("--json", "test-captures/lab5-forged-from.pcapng", cwd=root)
+got = [json.loads(x) for x in p.stdout.splitlines()]
+if p.returncode != 0 or got != [shown] or list(got[0]) != list(shown):
+    failed.append("README JSON example differs from --json:\n%s" % p.stdout)
+
 for f in failed:
     print("FAIL: " + f)
-print("%d passed, %d failed" % (4 - min(4, len(failed)), len(failed)))
+print("%d passed, %d failed" % (5 - min(5, len(failed)), len(failed)))
 sys.exit(1 if failed else 0)
