@@ -334,7 +334,8 @@ typedef struct {
     smtpx_author_state_t state;
     gboolean forged;          /* smtpx.from.forged: state != BACKED */
     gboolean dkim_verified;   /* an aligned signature signing From passed
-                                 with a key that is not in testing mode */
+                                 with a key that is not in testing mode,
+                                 and l= (if any) covers the whole body */
     char    *reasons;         /* the verdict's reasons with the DKIM outcome,
                                  "; " separated (g_free) */
 } smtpx_author_verdict_t;
@@ -345,7 +346,8 @@ typedef struct {
  * claim); results: from smtpx_dkim_msg_evaluate, or NULL/empty when the
  * message carried no signature; their `aligned` members are set here.
  * BACKED: no trick flag and the envelope (or an exception) aligns, or an
- * aligned signature passes.  UNVERIFIED: no trick flag, nothing backs the
+ * aligned signature passes (with a key not in testing mode, and covering
+ * the whole body when it has l=).  UNVERIFIED: no trick flag, nothing backs the
  * author, and an aligned signature could not be checked (nokey, neutral,
  * temperror).  FORGED otherwise.  Returns a new verdict (free with
  * smtpx_author_verdict_free).

@@ -78,7 +78,17 @@ struct smtpx_dkim_body {
     gboolean line_content;  /* the current line has canonical content */
     gboolean cr_held;       /* the last octet was a CR */
     gboolean wsp_held;      /* relaxed: WSP since the last content octet */
+    guint8   buf[4096];     /* canonical octets not yet handed to the hash */
+    gsize    buf_len;
 };
+
+static void
+flush_buf(smtpx_dkim_body_t *b)
+{
+    if (b->md && b->buf_len)
+        gcry_md_write(b->md, b->buf, b->buf_len);
+    b->buf_len = 0;
+}
 
 smtpx_dkim_body_t *
 smtpx_dkim_body_new(smtpx_dkim_canon_t c, int md_algo, guint64 limit)
@@ -102,7 +112,15 @@ emit(smtpx_dkim_body_t *b, const guint8 *p, gsize n)
         guint64 room = b->limit - b->emitted;
         gsize k = (guint64)n < room ? n : (gsize)room;
 
-        gcry_md_write(b->md, p, k);
+        /* Small pieces are gathered: one hash call per few KiB. */
+        if (k > sizeof b->buf - b->buf_len)
+            flush_buf(b);
+        if (k >= sizeof b->buf) {
+            gcry_md_write(b->md, p, k);
+        } else {
+            memcpy(b->buf + b->buf_len, p, k);
+            b->buf_len += k;
+        }
     }
     b->emitted = (b->emitted > G_MAXUINT64 - n) ? G_MAXUINT64 : b->emitted + n;
 }
@@ -197,6 +215,7 @@ smtpx_dkim_body_finish(smtpx_dkim_body_t *b, guint8 *out, gsize max,
         emit(b, (const guint8 *)"\r\n", 2);   /* 3.4.3: empty body = CRLF */
     if (canon_len)
         *canon_len = b->emitted;
+    flush_buf(b);
     if (b->md) {
         int algo = gcry_md_get_algo(b->md);
         const guint8 *d = gcry_md_read(b->md, algo);

@@ -874,7 +874,10 @@ smtpx_dkim_author_verdict(const smtpx_verdict_t *v, GPtrArray *results)
                      smtpx_domains_aligned(sig->domain, v->from_domain);
         if (!r->aligned)
             continue;
-        if (r->result == SMTPX_DKIM_PASS && !r->testing) {
+        /* A pass backs the author unless the key is in testing mode or the
+         * body goes beyond l= (text the signer never signed is shown as
+         * the author's: RFC 6376 8.2). */
+        if (r->result == SMTPX_DKIM_PASS && !r->testing && !r->body_beyond_l) {
             if (!best)
                 best = r;
         } else if (r->result == SMTPX_DKIM_NOKEY || r->result == SMTPX_DKIM_NEUTRAL ||
@@ -906,6 +909,9 @@ smtpx_dkim_author_verdict(const smtpx_verdict_t *v, GPtrArray *results)
         g_string_append_printf(why, "DKIM d=%s s=%s: %s (%s)", r->sig->domain,
                                r->sig->selector ? r->sig->selector : "",
                                smtpx_dkim_result_name(r->result), r->reason);
+        if (!best && r->result == SMTPX_DKIM_PASS && r->body_beyond_l)
+            g_string_append_printf(why, ", but l=%" G_GUINT64_FORMAT " leaves text after "
+                                   "it unsigned: it backs nothing", r->sig->l);
         if (!best && unv)
             g_string_append(why, ": the author is unverified, not backed");
         if (!best && bad && unv != bad && unv)

@@ -9,6 +9,8 @@ A case file (tests/regress/cases/NAME.test) holds:
     args: -Y smtpx.cmd -T fields -E separator=| -e frame.number -e smtpx.cmd
     variants: plain two-pass no-reassembly            (optional; default plain)
     mode: exact | contains                            (optional; default exact)
+    ({repo} in args is replaced by the repository root, for files such as
+    -o smtpx.dkim_keys:{repo}/test-captures/keys/dkim-keys.txt)
     expect:
     <expected output lines, to the end of the file>
 
@@ -84,7 +86,9 @@ def main():
 
     failed = False
     for variant in spec["variants"].split():
-        args = ["-r", capture] + VARIANTS[variant] + shlex.split(spec["args"])
+        # {repo} in args names the repository root (key files, ...).
+        args = ["-r", capture] + VARIANTS[variant] + \
+            shlex.split(spec["args"].replace("{repo}", root))
         rc, out, err = run(tshark, build, args)
         got = out.rstrip("\n").split("\n") if out.strip() else []
         if rc != 0:

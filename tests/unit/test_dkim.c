@@ -561,22 +561,49 @@ static void
 test_verify_expired(void)
 {
     smtpx_dkim_keys_t *k = keys_with(KEYNAME_TEST, key_rsa, 9);
-    /* x= is signed: tampering with it fails; here only its check is
-     * shown: a capture time after x= makes the signature fail. */
-    char *m = edit(msg_rsa_relaxed, "q=dns/txt;", "q=dns/txt; x=1000;");
-    smtpx_dkim_msg_t *mm = smtpx_dkim_msg_new(65536);
+    const char *tp = strstr(msg_rsa_relaxed, " t=") + 3;
+    guint64 t = g_ascii_strtoull(tp, NULL, 10);
+    char *xs = g_strdup_printf("q=dns/txt; x=%" G_GUINT64_FORMAT ";", t + 10);
+    char *m = edit(msg_rsa_relaxed, "q=dns/txt;", xs);
+    char *bad = edit(msg_rsa_relaxed, "q=dns/txt;", "q=dns/txt; x=1000;");
+    smtpx_dkim_msg_t *mm;
     GPtrArray *r;
     const smtpx_dkim_result_t *res;
 
+    /* RFC 6376 3.5 x=: a capture time after it fails the signature
+     * ("signature expired"), checked before the key. */
+    mm = smtpx_dkim_msg_new(65536);
     smtpx_dkim_msg_feed(mm, (const guint8 *)m, strlen(m));
-    smtpx_dkim_msg_end(mm, TRUE, 2000);
+    smtpx_dkim_msg_end(mm, TRUE, (gint64)(t + 100));
     r = smtpx_dkim_msg_evaluate(mm, k);
     res = g_ptr_array_index(r, 0);
-    /* t= (1.7e9) is after x=1000: a permerror already at parse time. */
-    g_assert_cmpint(res->result, ==, SMTPX_DKIM_PERMERROR);
+    g_assert_cmpint(res->result, ==, SMTPX_DKIM_FAIL);
+    g_assert_nonnull(strstr(res->reason, "expired"));
     g_ptr_array_unref(r);
     smtpx_dkim_msg_free(mm);
+    /* Before x=: not expired; x= was added after signing, so the signed
+     * DKIM-Signature field changed and the signature does not verify. */
+    mm = smtpx_dkim_msg_new(65536);
+    smtpx_dkim_msg_feed(mm, (const guint8 *)m, strlen(m));
+    smtpx_dkim_msg_end(mm, TRUE, (gint64)(t + 5));
+    r = smtpx_dkim_msg_evaluate(mm, k);
+    res = g_ptr_array_index(r, 0);
+    g_assert_cmpint(res->result, ==, SMTPX_DKIM_FAIL);
+    g_assert_nonnull(strstr(res->reason, "signature mismatch"));
+    g_ptr_array_unref(r);
+    smtpx_dkim_msg_free(mm);
+    /* x= before t=: a permerror at parse time (RFC 6376 3.5). */
+    mm = smtpx_dkim_msg_new(65536);
+    smtpx_dkim_msg_feed(mm, (const guint8 *)bad, strlen(bad));
+    smtpx_dkim_msg_end(mm, TRUE, 2000);
+    r = smtpx_dkim_msg_evaluate(mm, k);
+    g_assert_cmpint(((smtpx_dkim_result_t *)g_ptr_array_index(r, 0))->result, ==,
+                    SMTPX_DKIM_PERMERROR);
+    g_ptr_array_unref(r);
+    smtpx_dkim_msg_free(mm);
+    g_free(bad);
     g_free(m);
+    g_free(xs);
     smtpx_dkim_keys_free(k);
 }
 
@@ -754,6 +781,21 @@ test_author_verdict(void)
     g_assert_cmpint(av->state, ==, SMTPX_AUTHOR_FORGED);
     smtpx_author_verdict_free(av);
     g_free(m);
+    /* l= with text appended: the signature passes, the author is not
+     * backed by it (the appended text is shown as the author's). */
+    {
+        char *full = g_strconcat(msg_rsa_l, "P.S. send the money to evil.example\r\n", NULL);
+
+        av = verdict_for(full, k, FALSE);
+        g_assert_cmpint(av->state, ==, SMTPX_AUTHOR_FORGED);
+        g_assert_false(av->dkim_verified);
+        g_assert_nonnull(strstr(av->reasons, "unsigned"));
+        smtpx_author_verdict_free(av);
+        av = verdict_for(msg_rsa_l, k, FALSE);
+        g_assert_cmpint(av->state, ==, SMTPX_AUTHOR_BACKED);
+        smtpx_author_verdict_free(av);
+        g_free(full);
+    }
     /* rsa-sha1 passes cryptographically but backs nothing (RFC 8301). */
     av = verdict_for(msg_rsa_sha1, k, FALSE);
     g_assert_cmpint(av->state, ==, SMTPX_AUTHOR_FORGED);
