@@ -860,11 +860,15 @@ dot_stuff(const char *msg)
     return g_string_free(o, FALSE);
 }
 
+/* len 0: strlen(text). */
 static void
 feed_dir(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame, const char *text,
          gsize len, GPtrArray *events)
 {
     smtpx_time_t ts = { 1700000000, 0 };
+
+    if (len == 0)
+        len = strlen(text);
 
     smtpx_session_feed(s, dir, frame, ts, (const guint8 *)text, len, events);
 }
@@ -884,7 +888,7 @@ session_result(const char *msg, gboolean bdat, gsize step, const smtpx_dkim_keys
     gsize i, len = strlen(msg);
     guint j;
 
-    feed_dir(s, SMTPX_DIR_SERVER, 1, "220 mx.example ESMTP\r\n", 22, ev);
+    feed_dir(s, SMTPX_DIR_SERVER, 1, "220 mx.example ESMTP\r\n", 0, ev);
     if (bdat) {
         gsize half = len / 2;
 
@@ -903,10 +907,10 @@ session_result(const char *msg, gboolean bdat, gsize step, const smtpx_dkim_keys
     if (!bdat) {
         /* Replies first so that DATA's 354 is there before the body. */
         feed_dir(s, SMTPX_DIR_CLIENT, 2, c->str, strstr(c->str, "DATA\r\n") + 6 - c->str, ev);
-        feed_dir(s, SMTPX_DIR_SERVER, 3, "250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n", 34, ev);
+        feed_dir(s, SMTPX_DIR_SERVER, 3, "250 mx\r\n250 ok\r\n250 ok\r\n354 go\r\n", 0, ev);
         i = (gsize)(strstr(c->str, "DATA\r\n") + 6 - c->str);
     } else {
-        feed_dir(s, SMTPX_DIR_SERVER, 3, "250-mx\r\n250 CHUNKING\r\n", 23, ev);
+        feed_dir(s, SMTPX_DIR_SERVER, 3, "250-mx\r\n250 CHUNKING\r\n", 0, ev);
         i = 0;
     }
     for (; i < c->len; i += step)
