@@ -235,7 +235,8 @@ void smtpx_dkim_keys_free(smtpx_dkim_keys_t *k);
  * NUL-terminated, any case, trailing dot allowed) found in frame (0 for the
  * key file).  txt/len: the record's strings concatenated.  nxdomain: the
  * name does not exist (txt ignored).  The same (name, frame, txt) twice is
- * kept once, so a frame dissected again adds nothing.  At most 4096 records.
+ * kept once, so a frame dissected again adds nothing.  At most 4096 records
+ * of at most 16 KiB each and 4 MiB in all; more are dropped.
  */
 void smtpx_dkim_keys_add(smtpx_dkim_keys_t *k, const char *name,
                          smtpx_dkim_src_t src, guint32 frame,

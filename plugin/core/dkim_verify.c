@@ -16,6 +16,8 @@
 #include "dkim.h"
 
 #define MAX_KEY_RECORDS 4096
+#define MAX_KEY_RECORD_BYTES 16384          /* a 16384-bit RSA key is ~2.8 KiB */
+#define MAX_KEY_STORE_BYTES (4u * 1024u * 1024u)
 #define MAX_FIELDS      1000    /* header fields looked at for h= */
 
 void
@@ -68,6 +70,7 @@ typedef struct {
 struct smtpx_dkim_keys {
     GHashTable *by_name;     /* char * -> GPtrArray of krec_t * */
     guint n;
+    gsize bytes;             /* TXT octets kept in all */
     guint gen;
 };
 
@@ -128,6 +131,10 @@ smtpx_dkim_keys_add(smtpx_dkim_keys_t *k, const char *name, smtpx_dkim_src_t src
         return;
     if (nxdomain || !txt)
         len = 0;
+    /* Bounded: no key record is that long, and a hostile capture full of
+     * long TXT answers cannot grow the store without limit. */
+    if (len > MAX_KEY_RECORD_BYTES || k->bytes + len > MAX_KEY_STORE_BYTES)
+        return;
     nn = key_name_norm(name);
     a = g_hash_table_lookup(k->by_name, nn);
     if (!a) {
@@ -154,6 +161,7 @@ smtpx_dkim_keys_add(smtpx_dkim_keys_t *k, const char *name, smtpx_dkim_src_t src
     r->txt[len] = '\0';
     g_ptr_array_add(a, r);
     k->n++;
+    k->bytes += len;
     k->gen++;
 }
 

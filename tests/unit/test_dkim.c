@@ -520,6 +520,19 @@ test_verify_attacks(void)
         smtpx_dkim_keys_free(k);
         g_free(t);
     }
+    /* Key records are bounded: one longer than 16 KiB is not kept. */
+    {
+        GString *big = g_string_new(key_rsa);
+
+        while (big->len <= 16384)
+            g_string_append(big, "; n=padding-padding-padding");
+        k = keys_with(KEYNAME_TEST, big->str, 5);
+        g_assert_cmpuint(smtpx_dkim_keys_generation(k), ==, 0);
+        g_assert_cmpint(result_of(msg_rsa_relaxed, strlen(msg_rsa_relaxed), 0, k, 0, NULL, NULL), ==,
+                        SMTPX_DKIM_NOKEY);
+        smtpx_dkim_keys_free(k);
+        g_string_free(big, TRUE);
+    }
     /* No key at all. */
     g_assert_cmpint(result_of(msg_rsa_relaxed, strlen(msg_rsa_relaxed), 0, NULL, 0, &why, NULL), ==,
                     SMTPX_DKIM_NOKEY);
