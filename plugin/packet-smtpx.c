@@ -20,6 +20,7 @@
 
 #include "ws_compat.h"
 #include "packet-smtpx.h"
+#include "smtpx-dkim-glue.h"
 #include "status_registry.h"
 
 #define SMTPX_TCP_PORTS "25,587"
@@ -150,12 +151,12 @@ register_fields(void)
         { &smtpx_hf.msg_return_path, { "Return-Path", "smtpx.msg.return_path", FT_STRING, BASE_NONE, NULL, 0x0,
             "The Return-Path field body, unfolded", HFILL } },
         { &smtpx_hf.msg_dkim_domain, { "DKIM signing domain", "smtpx.msg.dkim_domain", FT_STRING, BASE_NONE, NULL, 0x0,
-            "d= of a DKIM-Signature field (RFC 6376 3.5); claimed, not verified", HFILL } },
+            "d= of a DKIM-Signature field (RFC 6376 3.5) as claimed; its check is smtpx.dkim.result", HFILL } },
         { &smtpx_hf.msg_size, { "Message size", "smtpx.msg.size", FT_UINT64, BASE_DEC|BASE_UNIT_STRING, SMTPX_UNITS(&units_byte_bytes), 0x0,
             "Message size after dot-unstuffing, in octets (end-of-data frame)", HFILL } },
         /* Verdict */
         { &smtpx_hf.from_forged, { "From forged", "smtpx.from.forged", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
-            "The verdict, always present once decided: the author in From is not backed by an aligned envelope or DKIM domain, or is ambiguous", HFILL } },
+            "The verdict, always present once decided: true unless the author is backed (smtpx.from.verdict) by an aligned envelope, an exception or an aligned DKIM signature that passed", HFILL } },
         { &smtpx_hf.from_org_domain, { "Organizational domain", "smtpx.from.org_domain", FT_STRING, BASE_NONE, NULL, 0x0,
             "Organizational domain of the From domain (Public Suffix List, RFC 7489 3.2)", HFILL } },
         { &smtpx_hf.from_envelope_domain, { "Envelope domain", "smtpx.from.envelope_domain", FT_STRING, BASE_NONE, NULL, 0x0,
@@ -165,7 +166,7 @@ register_fields(void)
         { &smtpx_hf.from_envelope_invalid, { "Envelope invalid", "smtpx.from.envelope_invalid", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "MAIL FROM gives no usable domain (bare IP, no @, route, junk, or a domain with no organizational domain such as localhost)", HFILL } },
         { &smtpx_hf.from_dkim_aligned, { "DKIM aligned", "smtpx.from.dkim_aligned", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
-            "A DKIM-Signature d= is aligned with From (claimed; not verified)", HFILL } },
+            "A DKIM-Signature d= is aligned with From (the claim; smtpx.from.dkim_verified says whether it holds)", HFILL } },
         { &smtpx_hf.from_display_name_spoof, { "Display name spoof", "smtpx.from.display_name_spoof", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "The display name shows an address or domain other than the real one", HFILL } },
         { &smtpx_hf.from_multiple, { "Multiple authors", "smtpx.from.multiple", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
@@ -244,6 +245,7 @@ register_preferences(void)
         "Append [forged From], [cleartext AUTH], ... to the Info column when a security expert info fires",
         &smtpx_pref_info_tags);
     smtpx_exceptions_register(module);
+    smtpx_dkim_glue_register(proto_smtpx, module);      /* its fields and smtpx.dkim_keys */
 }
 
 void

@@ -21,6 +21,7 @@
 
 #include "ws_compat.h"
 #include "packet-smtpx.h"
+#include "smtpx-dkim-glue.h"
 #include "tcpstream.h"
 
 /* Per-conversation state (g_new0, freed at file close). */
@@ -260,6 +261,7 @@ dissect_smtpx(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 
     /* The catch-up postdissector leaves frames we saw ourselves alone. */
     smtpx_frames_mark_dissected(pinfo);
+    smtpx_dkim_glue_seen_smtp();       /* DKIM keys from DNS answers, from now on */
 
     /* Wireshark's own SMTP/IMF dissection first; let it desegment. */
     pinfo->can_desegment = pinfo->saved_can_desegment;

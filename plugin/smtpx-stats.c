@@ -10,6 +10,7 @@
 #include <epan/stats_tree.h>
 
 #include "packet-smtpx.h"
+#include "smtpx-dkim-glue.h"
 
 static const char st_commands[] = "Commands";
 static const char st_replies[] = "Reply codes";
@@ -58,7 +59,7 @@ count_anomalies(stats_tree *st, const smtpx_event_t *ev)
 }
 
 static tap_packet_status
-smtpx_stats_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_,
+smtpx_stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_,
                    const void *p, tap_flags_t flags _U_)
 {
     const smtpx_tap_info_t *ti = (const smtpx_tap_info_t *)p;
@@ -86,9 +87,14 @@ smtpx_stats_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _
             break;
         case SMTPX_EV_TXN:
             tick_stat_node(st, st_txns, 0, FALSE);
-            if (ev->txn->message && ev->txn->message->verdict)
-                tick_stat_node(st, ev->txn->message->verdict->forged ?
-                               "From forged" : "From not forged", st_node_txns, FALSE);
+            if (ev->txn->message && ev->txn->message->verdict) {
+                /* DKIM (issue 8): the verdict with the signatures checked. */
+                const smtpx_author_verdict_t *av =
+                    smtpx_dkim_glue_verdict(pinfo, ev->txn->message, TRUE, NULL);
+                gboolean forged = av ? av->forged : ev->txn->message->verdict->forged;
+
+                tick_stat_node(st, forged ? "From forged" : "From not forged", st_node_txns, FALSE);
+            }
             else
                 tick_stat_node(st, "No message", st_node_txns, FALSE);
             break;

@@ -16,6 +16,7 @@
 
 #include "ws_compat.h"
 #include "packet-smtpx.h"
+#include "smtpx-dkim-glue.h"
 #include "status_registry.h"
 
 /*
@@ -259,9 +260,13 @@ build_reply(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, gint start, gin
     return ti;
 }
 
-static void
+/* av: the three-state verdict with DKIM (smtpx-dkim-glue.h), NULL while
+ * DKIM may still decide it; *forged_item gets the smtpx.from.forged item
+ * (or the "pending" item).  Returns the verdict subtree. */
+static proto_tree *
 build_verdict(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
-              const smtpx_verdict_t *v, gboolean generated)
+              const smtpx_verdict_t *v, gboolean generated,
+              const smtpx_author_verdict_t *av, proto_item **forged_item)
 {
     proto_item *pi;
     proto_tree *vt;
@@ -270,8 +275,14 @@ build_verdict(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
         pi = proto_tree_add_boolean(vt, hf, tvb, start, len, TRUE); \
         if (generated) proto_item_set_generated(pi); } } while (0)
 
-    pi = proto_tree_add_boolean(tree, smtpx_hf.from_forged, tvb, start, len, v->forged);
+    if (av) {
+        pi = proto_tree_add_boolean(tree, smtpx_hf.from_forged, tvb, start, len, av->forged);
+    } else {
+        pi = proto_tree_add_item(tree, proto_smtpx, tvb, start, len, ENC_NA);
+        proto_item_set_text(pi, "Verdict pending (DKIM)");
+    }
     proto_item_set_generated(pi);
+    *forged_item = pi;
     vt = proto_item_add_subtree(pi, smtpx_ett.verdict);
     if (v->org_domain) {
         pi = proto_tree_add_string(vt, smtpx_hf.from_org_domain, tvb, start, len, v->org_domain);
@@ -297,19 +308,24 @@ build_verdict(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
                                    v->exception_rule);
         proto_item_set_generated(pi);
     }
-    if (v->reasons && *v->reasons) {
-        pi = proto_tree_add_string(vt, smtpx_hf.from_reasons, tvb, start, len, v->reasons);
+    if (av ? *av->reasons != '\0' : (v->reasons && *v->reasons)) {
+        pi = proto_tree_add_string(vt, smtpx_hf.from_reasons, tvb, start, len,
+                                   av ? av->reasons : v->reasons);
         proto_item_set_generated(pi);
     }
+    return vt;
 }
 
 static proto_item *
-build_message(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
+build_message(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, gint start, gint len,
               const smtpx_message_event_t *m)
 {
-    proto_item *ti, *pi;
-    proto_tree *mt, *at;
+    proto_item *ti, *pi, *fi;
+    proto_tree *mt, *at, *vt;
     const smtpx_verdict_t *v = m->verdict;
+    const smtpx_author_verdict_t *av;
+    const GPtrArray *dkim_results;
+    const char *tag;
     guint i;
 
     ti = proto_tree_add_item(tree, proto_smtpx, tvb, start, len, ENC_NA);
@@ -342,7 +358,14 @@ build_message(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
                              (const char *)g_ptr_array_index(v->dkim_domains, i));
     pi = proto_tree_add_item(mt, proto_smtpx, tvb, start, len, ENC_NA);
     proto_item_set_text(pi, "From authenticity");
-    build_verdict(proto_item_add_subtree(pi, smtpx_ett.verdict), tvb, start, len, v, TRUE);
+    /* DKIM: the verdict with the signatures checked. */
+    av = smtpx_dkim_glue_verdict(pinfo, m, FALSE, &dkim_results);
+    vt = build_verdict(proto_item_add_subtree(pi, smtpx_ett.verdict), tvb, start, len, v, TRUE,
+                       av, &fi);
+    tag = smtpx_dkim_glue_tree(vt, mt, tvb, pinfo, start, len, m, av, dkim_results, fi,
+                               TRUE, &smtpx_ei[SMTPX_ANOM_FORGED_FROM]);
+    if (tag && smtpx_pref_info_tags)
+        col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", tag);
     return ti;
 }
 
@@ -384,9 +407,20 @@ build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event
                              (const char *)g_ptr_array_index(t->rcpt_to, i));
     if (t->message && t->message->verdict) {
         const smtpx_verdict_t *v = t->message->verdict;
+        const GPtrArray *dkim_results;
+        const smtpx_author_verdict_t *av =
+            smtpx_dkim_glue_verdict(pinfo, t->message, TRUE, &dkim_results);
+        proto_tree *vt;
+        proto_item *fi;
+        const char *tag;
+
         if (v->from_field)
             add_generated_string(tt, smtpx_hf.msg_from, tvb, 0, v->from_field);
-        build_verdict(tt, tvb, 0, 0, v, TRUE);
+        vt = build_verdict(tt, tvb, 0, 0, v, TRUE, av, &fi);
+        tag = smtpx_dkim_glue_tree(vt, NULL, tvb, pinfo, 0, 0, t->message, av, dkim_results,
+                                   fi, FALSE, &smtpx_ei[SMTPX_ANOM_FORGED_FROM]);
+        if (tag && smtpx_pref_info_tags)
+            col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", tag);
     }
     if (t->message && t->message->size_final) {
         pi = proto_tree_add_uint64(tt, smtpx_hf.msg_size, tvb, 0, 0, t->message->size);
@@ -422,7 +456,7 @@ build_event(proto_tree *st, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event
     case SMTPX_EV_DATA:
         return proto_tree_add_uint(st, smtpx_hf.data_length, tvb, start, len, (guint32)ev->length);
     case SMTPX_EV_MESSAGE:
-        return build_message(st, tvb, start, len, ev->message);
+        return build_message(st, pinfo, tvb, start, len, ev->message);
     case SMTPX_EV_END_OF_DATA:
         if (ev->message)
             return proto_tree_add_uint64(st, smtpx_hf.msg_size, tvb, start, len, ev->message->size);

@@ -866,7 +866,7 @@ smtpx_authorship_judge(const smtpx_authorship_input_t *in)
     if (!env_aligned && !v->exception && !v->missing) {
         if (v->dkim_aligned) {
             add_reason(reasons, "DKIM-Signature d=%s is aligned with author "
-                       "domain %s (claimed: the signature is not verified)",
+                       "domain %s (a claim, not verified by itself: see the DKIM result)",
                        dkim_aligned_domain, shown_author);
         } else if (v->dkim_domains->len == 0 && n_dkim_malformed) {
             add_reason(reasons, "no usable DKIM signature (%u DKIM-Signature "

@@ -34,6 +34,7 @@
 #include "session.h"
 #include "stream.h"
 #include "status_registry.h"
+#include "dkim.h"
 
 #define MAX_ANOMALIES       16     /* per event */
 #define MAX_RCPTS           1000   /* listed per transaction */
@@ -238,6 +239,7 @@ message_free(gpointer p)
 
     smtpx_headers_free(m->headers);
     smtpx_verdict_free(m->verdict);
+    smtpx_dkim_msg_free(m->dkim);
     g_free(m);
 }
 
@@ -443,6 +445,9 @@ begin_message(smtpx_session_t *s, txn_t *t)
 
     m->headers = smtpx_headers_new(s->cfg.max_header_bytes ?
                                    s->cfg.max_header_bytes : 1);
+    /* DKIM (issue 8): the message octets are hashed as they pass. */
+    m->dkim = smtpx_dkim_msg_new(s->cfg.max_header_bytes ?
+                                 s->cfg.max_header_bytes : 1);
     g_ptr_array_add(s->messages, m);
     s->msg = m;
     s->msg_txn = t;
@@ -529,6 +534,7 @@ abandon_message(smtpx_session_t *s, const smtpx_event_t *ref)
     if (!s->msg_judged)
         judge_message(s, ref ? ref->offset : 0, 0,
                       ref ? ref->began_earlier : TRUE, TRUE);
+    smtpx_dkim_msg_end(s->msg->dkim, FALSE, s->ts.secs);   /* DKIM */
     s->msg = NULL;
     s->msg_txn = NULL;
 }
@@ -540,6 +546,17 @@ size_limit(const smtpx_session_t *s)
         s->caps->size_has_value)
         return s->caps->size_limit;
     return 0;
+}
+
+/* DKIM (issue 8): every message octet after unstuffing, from the client
+ * stream, goes to the verifier of the message being received. */
+static void
+dkim_content(void *user, const guint8 *p, gsize n)
+{
+    smtpx_session_t *s = user;
+
+    if (s->msg)
+        smtpx_dkim_msg_feed(s->msg->dkim, p, n);
 }
 
 /* The whole message is in (end of DATA or of the LAST chunk). */
@@ -557,6 +574,9 @@ message_complete(smtpx_session_t *s, guint64 size, gsize offset, gsize length,
         m->size = size;
         m->size_final = TRUE;
         m->end_frame = s->frame;
+        /* DKIM: the body hashes are final now. */
+        m->end_time = s->ts;
+        smtpx_dkim_msg_end(m->dkim, !m->incomplete && !s->data_gap, s->ts.secs);
     }
     ev = emit(s, SMTPX_EV_END_OF_DATA, SMTPX_DIR_CLIENT, offset, length,
               began_earlier);
@@ -1612,6 +1632,7 @@ smtpx_session_new(const smtpx_config_t *cfg)
 
     s->st[SMTPX_DIR_CLIENT] = smtpx_stream_new(s->cfg.max_line);
     s->st[SMTPX_DIR_SERVER] = smtpx_stream_new(s->cfg.max_line);
+    smtpx_stream_set_content_cb(s->st[SMTPX_DIR_CLIENT], dkim_content, s);
     s->events = g_ptr_array_new_with_free_func(event_free);
     s->messages = g_ptr_array_new_with_free_func(message_free);
     s->txns = g_ptr_array_new_with_free_func(txn_free);
@@ -1872,6 +1893,7 @@ smtpx_session_set_tls(smtpx_session_t *s, gboolean tls)
     smtpx_stream_free(s->st[SMTPX_DIR_SERVER]);
     s->st[SMTPX_DIR_CLIENT] = smtpx_stream_new(s->cfg.max_line);
     s->st[SMTPX_DIR_SERVER] = smtpx_stream_new(s->cfg.max_line);
+    smtpx_stream_set_content_cb(s->st[SMTPX_DIR_CLIENT], dkim_content, s);
     s->caps = NULL;
     s->caps_known = FALSE;
     g_free(s->helo);

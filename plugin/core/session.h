@@ -133,6 +133,11 @@ typedef struct {
     gboolean  incomplete;       /* octets of it were lost (gap) or it was
                                    abandoned before its end; the verdict
                                    rests on what was seen */
+    /* DKIM (issue 8): the verifier fed this message's octets as they
+     * passed (dkim.h); ended at the end of data.  Evaluate it against
+     * keys with smtpx_dkim_msg_evaluate.  Owned by the session. */
+    struct smtpx_dkim_msg *dkim;
+    smtpx_time_t end_time;      /* capture time of the end of data */
 } smtpx_message_event_t;
 
 typedef struct {

@@ -80,6 +80,10 @@ struct smtpx_stream {
 
     /* BDAT */
     guint64  remaining;
+
+    /* Message content octets (after unstuffing) go here too. */
+    smtpx_stream_content_cb content_cb;
+    void    *content_user;
 };
 
 /* ------------------------------------------------------------------ */
@@ -246,6 +250,14 @@ guint64
 smtpx_stream_bdat_remaining(const smtpx_stream_t *st)
 {
     return st->mode == SMTPX_STREAM_BDAT ? st->remaining : 0;
+}
+
+void
+smtpx_stream_set_content_cb(smtpx_stream_t *st, smtpx_stream_content_cb cb,
+                            void *user)
+{
+    st->content_cb = cb;
+    st->content_user = user;
 }
 
 void
@@ -517,6 +529,8 @@ note_once(smtpx_stream_t *st, gboolean *flag, smtpx_stream_item_kind_t kind,
 static void
 content_octet(smtpx_stream_t *st, guint8 c, gsize at, gboolean here)
 {
+    if (st->content_cb)
+        st->content_cb(st->content_user, &c, 1);
     st->size = sat_add(st->size, 1);
     st->text_line_len = sat_add(st->text_line_len, 1);
     if (c == '\n') {
@@ -753,6 +767,8 @@ data_step(smtpx_stream_t *st)
 
                 st->size = sat_add(st->size, n);
                 st->text_line_len = sat_add(st->text_line_len, n);
+                if (st->content_cb)
+                    st->content_cb(st->content_user, p, n);
                 body_line_octets(st, p, n, st->pos, TRUE);
                 for (k = (n > 4 ? n - 4 : 0); k < n; k++)
                     window_push(st, p[k], st->pos + k);
@@ -806,6 +822,8 @@ bdat_step(smtpx_stream_t *st)
                 body_line_octets(st, p, n, st->pos, TRUE);
             }
         }
+        if (st->content_cb)
+            st->content_cb(st->content_user, st->data + st->pos, n);
         st->size = sat_add(st->size, n);
         st->remaining -= n;
         st->pos += n;

@@ -150,6 +150,17 @@ guint64 smtpx_stream_bdat_remaining(const smtpx_stream_t *st);
  * begin_bdat; the caller clears it once the header section is complete). */
 void smtpx_stream_set_want_lines(smtpx_stream_t *st, gboolean want);
 
+/*
+ * smtpx_stream_set_content_cb - cb(user, p, n) is called with every message
+ * octet of DATA bodies after dot-unstuffing and of BDAT chunks, in order,
+ * in pieces (p valid only during the call; the terminating "." line is not
+ * content).  It lets a caller hash the body as it passes without a copy
+ * (DKIM, dkim.h).  cb NULL: none.  Kept across modes.
+ */
+typedef void (*smtpx_stream_content_cb)(void *user, const guint8 *p, gsize n);
+void smtpx_stream_set_content_cb(smtpx_stream_t *st, smtpx_stream_content_cb cb,
+                                 void *user);
+
 /* Message octets counted so far (after unstuffing). */
 guint64 smtpx_stream_size(const smtpx_stream_t *st);
 

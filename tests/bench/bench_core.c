@@ -8,6 +8,7 @@
  *
  * Usage: bench_core FEED [--runs N] [--sessions K] [--only S]
  *        bench_core --header-sweep
+ *        bench_core --dkim-sweep
  *   FEED        the file tools/bench writes (build-bench/bench.feed):
  *               16-byte magic "SMTPXBENCHFEED1\n", then records of
  *               <u32 session, u32 frame, u8 direction (0 client, 1 server),
@@ -20,6 +21,14 @@
  *   --header-sweep  no feed file: one synthetic session per header-section
  *               size (16 KiB to 4 MiB); prints "header_sweep_<KiB> = <heap
  *               bytes the session holds> <events>" and max_header_bytes
+ *   --dkim-sweep  no feed file: one synthetic DATA message per body size
+ *               (64 KiB to 8 MiB, dot-stuffed lines among them), without and
+ *               with a DKIM-Signature (rsa-sha256 relaxed/relaxed, so the
+ *               body is canonicalized and hashed as it passes); prints
+ *               "dkim_sweep_<KiB> = <s without> <s with> <heap without>
+ *               <heap with>" (best of 3; heap the session holds after the
+ *               end of data): the cost of DKIM, and that no copy of the
+ *               message is kept (issue 8)
  * A truncated or malformed feed file stops with a message and exit code 1.
  *
  * Output (stdout, one "key = value" per line): sessions, segments, bytes,
@@ -243,6 +252,63 @@ header_sweep_one(const smtpx_config_t *cfg, gsize hdr_bytes, guint *n_events)
     return h1 > h0 ? h1 - h0 : 0;
 }
 
+/* One DATA message of body_bytes octets (dkim: with a DKIM-Signature),
+ * fed in 1460-octet segments; *seconds: the feeding time; returns the heap
+ * the session holds after the final reply. */
+static gsize
+dkim_sweep_one(const smtpx_config_t *cfg, gsize body_bytes, gboolean dkim, double *seconds)
+{
+    static const char *const before[][2] = {
+        { "S", "220 mx.example.net ESMTP\r\n" },
+        { "C", "EHLO lists.example.org\r\n" },
+        { "S", "250-mx.example.net\r\n250 PIPELINING\r\n" },
+        { "C", "MAIL FROM:<l@lists.example.org>\r\nRCPT TO:<b@example.net>\r\nDATA\r\n" },
+        { "S", "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 Go ahead\r\n" },
+    };
+    GString *msg = g_string_new(NULL);
+    GPtrArray *events = g_ptr_array_new();
+    smtpx_time_t ts = { 1709546400, 0 };
+    smtpx_session_t *s;
+    guint32 frame = 0;
+    guint k = 0;
+    gsize i, h0, h1;
+    gint64 t0;
+
+    if (dkim)
+        g_string_append(msg, "DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed; d=example.com;\r\n"
+                        " s=sel2024; h=from:to:subject; bh=47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=;\r\n"
+                        " b=AAAA\r\n");
+    g_string_append(msg, "From: A <a@example.com>\r\nTo: b@example.net\r\nSubject: s\r\n\r\n");
+    while (msg->len < body_bytes)
+        g_string_append_printf(msg, "%sline %07u of the body,  with  some   white space \t\r\n",
+                               (k % 50) == 0 ? ".." : "", k), k++;
+    g_string_append(msg, ".\r\n");
+
+    h0 = heap_in_use();
+    s = smtpx_session_new(cfg);
+    for (i = 0; i < G_N_ELEMENTS(before); i++) {
+        g_ptr_array_set_size(events, 0);
+        smtpx_session_feed(s, before[i][0][0] == 'S' ? SMTPX_DIR_SERVER : SMTPX_DIR_CLIENT,
+                           ++frame, ts, (const guint8 *)before[i][1],
+                           strlen(before[i][1]), events);
+    }
+    t0 = g_get_monotonic_time();
+    for (i = 0; i < msg->len; i += 1460) {
+        g_ptr_array_set_size(events, 0);
+        smtpx_session_feed(s, SMTPX_DIR_CLIENT, ++frame, ts,
+                           (const guint8 *)msg->str + i, MIN(1460, msg->len - i), events);
+    }
+    *seconds = (double)(g_get_monotonic_time() - t0) / 1e6;
+    g_ptr_array_set_size(events, 0);
+    smtpx_session_feed(s, SMTPX_DIR_SERVER, ++frame, ts,
+                       (const guint8 *)"250 2.0.0 Ok\r\n", 14, events);
+    h1 = heap_in_use();
+    smtpx_session_free(s);
+    g_ptr_array_free(events, TRUE);
+    g_string_free(msg, TRUE);
+    return h1 > h0 ? h1 - h0 : 0;
+}
+
 typedef struct {
     guint64 events, messages, forged, txns;
 } counts_t;
@@ -331,7 +397,7 @@ main(int argc, char **argv)
     counts_t c;
     gsize heap_before, heap_retained = 0;
     long rss_before;
-    gboolean sweep = FALSE;
+    gboolean sweep = FALSE, dkim_sweep = FALSE;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
@@ -342,12 +408,38 @@ main(int argc, char **argv)
             only = g_ascii_strtoll(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--header-sweep") == 0)
             sweep = TRUE;
+        else if (strcmp(argv[i], "--dkim-sweep") == 0)
+            dkim_sweep = TRUE;
         else if (argv[i][0] != '-' && path == NULL)
             path = argv[i];
         else {
             fprintf(stderr, "usage: bench_core FEED [--runs N] [--sessions K] [--only S] | --header-sweep\n");
             return 2;
         }
+    }
+    if (dkim_sweep) {
+        static const gsize sizes[] = { 64, 1024, 8192 };
+        gsize j;
+
+        smtpx_config_init(&cfg);
+        warm_up(&cfg);
+        for (j = 0; j < G_N_ELEMENTS(sizes); j++) {
+            double best_off = -1, best_on = -1, t;
+            gsize heap_off = 0, heap_on = 0;
+            int r;
+
+            for (r = 0; r < 3; r++) {
+                heap_off = dkim_sweep_one(&cfg, sizes[j] * 1024, FALSE, &t);
+                if (best_off < 0 || t < best_off)
+                    best_off = t;
+                heap_on = dkim_sweep_one(&cfg, sizes[j] * 1024, TRUE, &t);
+                if (best_on < 0 || t < best_on)
+                    best_on = t;
+            }
+            printf("dkim_sweep_%" G_GSIZE_FORMAT " = %.6f %.6f %" G_GSIZE_FORMAT " %" G_GSIZE_FORMAT "\n",
+                   sizes[j], best_off, best_on, heap_off, heap_on);
+        }
+        return 0;
     }
     if (sweep) {
         static const gsize sizes[] = { 16, 64, 256, 1024, 4096 };

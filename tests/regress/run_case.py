@@ -10,6 +10,8 @@ A case file (tests/regress/cases/NAME.test) holds:
     variants: plain two-pass no-reassembly            (optional; default plain)
     mode: exact | contains                            (optional; default exact)
     format: tree                                      (optional)
+    ({repo} in args is replaced by the repository root, for files such as
+    -o smtpx.dkim_keys:{repo}/test-captures/keys/dkim-keys.txt)
     expect:
     <expected output lines, to the end of the file>
 
@@ -204,7 +206,7 @@ def main():
         lambda a: run(tshark, build, a), build)
 
     failed = False
-    case_args = shlex.split(expand_experts(spec["args"], root, build))
+    case_args = shlex.split(expand_experts(spec["args"].replace("{repo}", root), root, build))
     for variant in spec["variants"].split():
         args = ["-r", capture] + VARIANTS[variant] + case_args
         if spec.get("format") == "tree":

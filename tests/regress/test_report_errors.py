@@ -207,25 +207,30 @@ check(one.returncode == 0 and one.stdout == four.stdout and one.stdout.count("\n
 
 # ---- progress: on stderr when it is a terminal, never otherwise
 check(env.report("--json", few).stderr == "", "progress written to a non-terminal stderr")
-master, slave = pty.openpty()
-proc = subprocess.Popen([env.report_tool, "--json", "-j", "2", lab, multi], env=env.env,
-                        stdout=subprocess.PIPE, stderr=slave)
-os.close(slave)
-seen = b""
-while True:
-    try:
-        chunk = os.read(master, 4096)
-    except OSError:
-        break
-    if not chunk:
-        break
-    seen += chunk
-out = proc.communicate()[0]
-os.close(master)
-text = seen.decode("utf-8", "replace")
-check("2/2 captures, %d mail transactions" % (1 + len(full)) in text
-      and proc.returncode == 0 and len(out.splitlines()) == 1 + len(full),
-      "progress on a terminal: %r" % text)
+try:
+    master, slave = pty.openpty()
+except OSError as e:    # a chroot without /dev/pts, say
+    master = None
+    print("note: no pseudo-terminal here (%s): the progress-on-a-terminal case is not run" % e)
+if master is not None:
+    proc = subprocess.Popen([env.report_tool, "--json", "-j", "2", lab, multi], env=env.env,
+                            stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out = proc.communicate()[0]
+    os.close(master)
+    text = seen.decode("utf-8", "replace")
+    check("2/2 captures, %d mail transactions" % (1 + len(full)) in text
+          and proc.returncode == 0 and len(out.splitlines()) == 1 + len(full),
+          "progress on a terminal: %r" % text)
 
 shutil.rmtree(tmp)
 sys.exit(env.finish("report errors and options"))

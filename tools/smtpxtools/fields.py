@@ -32,6 +32,8 @@ SECTIONS = [
     ("message", "smtpx.msg.from"),
     ("verdict", "smtpx.from.forged"),
     ("transaction", "smtpx.txn"),
+    ("dkim", "smtpx.from.verdict"),        # registered by smtpx-dkim-glue.c
+    ("authres", "smtpx.authres"),
 ]
 
 

@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * smtpx-dkim-glue.h - the epan side of DKIM verification (issue 8): fields,
+ * expert infos, the smtpx.dkim_keys preference, keys from DNS answers in
+ * the capture, and the three-state author verdict shown in the tree.
+ * packet-smtpx.c calls these few hooks; everything else is in
+ * smtpx-dkim-glue.c and plugin/core/dkim*.
+ */
+#ifndef SMTPX_DKIM_GLUE_H
+#define SMTPX_DKIM_GLUE_H
+
+#include <epan/packet.h>
+#include <epan/expert.h>
+#include <epan/prefs.h>
+
+#include "session.h"
+#include "dkim.h"
+
+/* proto_register_smtpx: fields, subtrees, expert infos, preference. */
+void smtpx_dkim_glue_register(int proto, module_t *prefs);
+
+/* Every SMTPX dissector call: the first one of a file starts watching DNS
+ * answers (see smtpx-dkim-glue.c for why only then). */
+void smtpx_dkim_glue_seen_smtp(void);
+
+/*
+ * The author verdict of message m as this pass knows it: on the first pass
+ * with the keys seen so far, on later passes with every key of the capture.
+ * NULL when it is not decided yet: on the first pass, outside the frame of
+ * the final reply (final FALSE), while only an unverifiable signature
+ * backs the author (the body, or the key the MTA fetches before its reply,
+ * may still come).  *results (may be NULL) gets the DKIM results.  Both are
+ * owned by the glue until the file is closed.
+ */
+const smtpx_author_verdict_t *smtpx_dkim_glue_verdict(packet_info *pinfo,
+                                                      const smtpx_message_event_t *m,
+                                                      gboolean final,
+                                                      const GPtrArray **results);
+
+/*
+ * Adds smtpx.from.verdict and smtpx.from.dkim_verified to vt (the verdict
+ * subtree), one smtpx.dkim subtree per signature and, in the message frame
+ * (message_frame TRUE), the Authentication-Results fields and the expert
+ * infos: ei_forged (smtpx.analysis.forged_from) on verdict_item when DKIM
+ * decided a forged or unverified author, failing aligned signature, l=
+ * shorter than the body.  Returns the Info column tag to add ("unverified
+ * From", "forged From") or NULL.
+ */
+const char *smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb,
+                                 packet_info *pinfo, gint start, gint len,
+                                 const smtpx_message_event_t *m,
+                                 const smtpx_author_verdict_t *av,
+                                 const GPtrArray *results, proto_item *verdict_item,
+                                 gboolean message_frame, expert_field *ei_forged);
+
+#endif /* SMTPX_DKIM_GLUE_H */
