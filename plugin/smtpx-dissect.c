@@ -227,6 +227,7 @@ smtpx_show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smt
         smtpx_tap_info_t *ti = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_tap_info_t);
         ti->events = rec->events;
         ti->n_events = rec->n_events;
+        ti->glue_anomalies = smtpx_dkim_glue_raised(pinfo);
         tap_queue_packet(smtpx_tap, pinfo, ti);
     }
 }

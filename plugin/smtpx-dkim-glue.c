@@ -40,6 +40,7 @@
 #include <epan/packet.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
+#include <epan/proto_data.h>
 
 #include "ws_compat.h"
 #include "packet-smtpx.h"
@@ -313,6 +314,38 @@ gen_string(proto_tree *t, int hf, tvbuff_t *tvb, gint start, gint len, const cha
     return pi;
 }
 
+static gboolean
+free_raised(wmem_allocator_t *allocator _U_, wmem_cb_event_t event _U_, void *data)
+{
+    g_array_free((GArray *)data, TRUE);
+    return FALSE;
+}
+
+/* Anomaly kinds this file raised in the current frame, so that the
+ * statistics count them like the session's own (packet scope). */
+#define DKIM_RAISED_KEY 0x444b   /* "DK": p_get_proto_data key under proto_smtpx */
+
+static void
+note_raised(packet_info *pinfo, smtpx_anomaly_kind_t kind)
+{
+    GArray *a = (GArray *)p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx,
+                                           DKIM_RAISED_KEY);
+
+    if (!a) {
+        a = g_array_new(FALSE, FALSE, sizeof(guint));
+        p_add_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, DKIM_RAISED_KEY, a);
+        wmem_register_callback(SMTPX_PACKET_POOL(pinfo), free_raised, a);
+    }
+    g_array_append_val(a, kind);
+}
+
+const GArray *
+smtpx_dkim_glue_raised(packet_info *pinfo)
+{
+    return (const GArray *)p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx,
+                                            DKIM_RAISED_KEY);
+}
+
 const char *
 smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb, packet_info *pinfo,
                      gint start, gint len, const smtpx_message_event_t *m,
@@ -372,28 +405,33 @@ smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb, packet_info 
         if (r->body_length_limited) {
             pi = proto_tree_add_boolean(st, hf_dkim_body_length_limited, tvb, start, len, TRUE);
             proto_item_set_generated(pi);
-            if (here && r->body_beyond_l)
+            if (here && r->body_beyond_l) {
+                note_raised(pinfo, SMTPX_ANOM_DKIM_BODY_LENGTH);
                 expert_add_info_format(pinfo, pi, &smtpx_ei[SMTPX_ANOM_DKIM_BODY_LENGTH],
                                        "DKIM d=%s: l=%" G_GUINT64_FORMAT " covers less than "
                                        "the body: text after it is not signed and may have "
                                        "been appended by anyone (RFC 6376 8.2)",
                                        s->domain ? s->domain : "?", s->l);
+            }
         }
         if (r->aligned) {
             pi = proto_tree_add_boolean(st, hf_dkim_aligned, tvb, start, len, TRUE);
             proto_item_set_generated(pi);
             if (here && av && r->result != SMTPX_DKIM_PASS && r->result != SMTPX_DKIM_NOKEY &&
-                r->result != SMTPX_DKIM_NEUTRAL && r->result != SMTPX_DKIM_NONE)
+                r->result != SMTPX_DKIM_NEUTRAL && r->result != SMTPX_DKIM_NONE) {
+                note_raised(pinfo, SMTPX_ANOM_DKIM_FAIL);
                 expert_add_info_format(pinfo, ri, &smtpx_ei[SMTPX_ANOM_DKIM_FAIL],
                                        "DKIM signature d=%s aligned with From does not hold: "
                                        "%s (%s)", s->domain, smtpx_dkim_result_name(r->result),
                                        r->reason);
+            }
         }
     }
     /* The session already raised forged_from for what is forged whatever
      * DKIM says; here the cases DKIM decided. */
     if (here && av && av->forged && m->verdict && !m->verdict->forged) {
-        if (verdict_item && ei_forged)
+        note_raised(pinfo, SMTPX_ANOM_FORGED_FROM);
+        if (ei_forged)
             expert_add_info_format(pinfo, verdict_item, ei_forged, "%s%s",
                                    av->state == SMTPX_AUTHOR_UNVERIFIED ? "unverified: " : "",
                                    av->reasons);

@@ -53,4 +53,9 @@ const char *smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb,
                                  const GPtrArray *results, proto_item *verdict_item,
                                  gboolean message_frame, expert_field *ei_forged);
 
+/* The anomaly kinds (guint smtpx_anomaly_kind_t values) the DKIM glue
+ * raised as expert infos in this frame so far, or NULL: the statistics count
+ * them beside the session's own.  Packet scope; do not free. */
+const GArray *smtpx_dkim_glue_raised(packet_info *pinfo);
+
 #endif /* SMTPX_DKIM_GLUE_H */

@@ -103,6 +103,14 @@ smtpx_stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_,
         }
         count_anomalies(st, ev);
     }
+    for (i = 0; ti->glue_anomalies && i < ti->glue_anomalies->len; i++) {
+        guint kind = g_array_index(ti->glue_anomalies, guint, i);
+
+        if (kind < SMTPX_ANOM_COUNT) {
+            tick_stat_node(st, st_anomalies, 0, FALSE);
+            tick_stat_node(st, anomaly_labels[kind], st_node_anomalies, FALSE);
+        }
+    }
     return TAP_PACKET_REDRAW;
 }
 

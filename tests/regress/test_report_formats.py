@@ -129,7 +129,8 @@ def csv_as_record(row):
     """A CSV row -> the record keys it carries (as model.transactions gives them)."""
     mf = row["mail_from"]
     reply = row["reply"].split(" ", 1) if row["reply"] else []
-    verdict = {"FORGED": True, "not forged": False, "no message": None}[row["verdict"]]
+    verdict = {"FORGED": True, "UNVERIFIED": True, "not forged": False,
+               "no message": None}[row["verdict"]]
     return {"file": row["file"], "frame.number": int(row["frame"]),
             "smtpx.txn.client": row["client"], "smtpx.txn.server": row["server"],
             "smtpx.helo": row["helo"] or None,

@@ -14,6 +14,10 @@ FLAGS = ["envelope_mismatch", "envelope_invalid", "dkim_aligned",
          "display_name_spoof", "multiple", "missing", "ambiguous", "lookalike",
          "exception"]
 
+# Each DKIM signature's fields, one value per signature (lists).
+DKIM_FIELDS = ["", ".domain", ".selector", ".algorithm", ".result", ".reason",
+               ".key_source", ".key_frame", ".body_length_limited", ".aligned"]
+
 # Every key of a transaction record, in order.  Keys named like fields are
 # the display filter fields they come from; file, verdict and reasons are
 # the report's own.
@@ -22,15 +26,19 @@ FIELDS = (["file", "frame.number", "frame.time_epoch", "tcp.stream",
            "smtpx.mail_from", "smtpx.rcpt_to", "smtpx.msg.from", "smtpx.msg.size",
            "smtpx.from.forged", "smtpx.from.org_domain", "smtpx.from.envelope_domain"]
           + ["smtpx.from." + f for f in FLAGS]
-          + ["smtpx.from.exception_rule", "smtpx.from.reasons", "smtpx.reply.code",
+          + ["smtpx.from.exception_rule", "smtpx.from.reasons",
+             "smtpx.from.verdict", "smtpx.from.dkim_verified"]
+          + ["smtpx.dkim" + f for f in DKIM_FIELDS]
+          + ["smtpx.reply.code",
              "smtpx.status", "smtpx.txn.end", "smtpx.txn.tls", "smtpx.txn.auth",
              "verdict", "reasons"])
 
 INT_FIELDS = {"frame.number", "tcp.stream", "smtpx.txn", "smtpx.msg.size",
-              "smtpx.reply.code"}
-BOOL_FIELDS = {"smtpx.from.forged", "smtpx.txn.tls", "smtpx.txn.auth"} | \
+              "smtpx.reply.code", "smtpx.dkim", "smtpx.dkim.key_frame"}
+BOOL_FIELDS = {"smtpx.from.forged", "smtpx.from.dkim_verified", "smtpx.txn.tls",
+               "smtpx.txn.auth", "smtpx.dkim.body_length_limited", "smtpx.dkim.aligned"} | \
     {"smtpx.from." + f for f in FLAGS}
-LIST_FIELDS = {"smtpx.rcpt_to"}
+LIST_FIELDS = {"smtpx.rcpt_to"} | {"smtpx.dkim" + f for f in DKIM_FIELDS}
 
 VERDICTS = ["forged", "not forged", "no message"]
 
@@ -61,6 +69,10 @@ def _collect(node, out):
 
 def _typed(key, vals):
     if key in LIST_FIELDS:
+        if key in BOOL_FIELDS:
+            return [values.parse_bool(v) for v in vals]
+        if key in INT_FIELDS:
+            return [values.parse_int(v) for v in vals]
         return [str(v) for v in vals]
     if not vals:
         return None
@@ -92,7 +104,8 @@ def _record(name, frame, tcp, number, tree):
     for key, vals in fields.items():
         if key.startswith("smtpx."):
             rec[key] = _typed(key, vals)
-    rec["smtpx.rcpt_to"] = rec["smtpx.rcpt_to"] or []
+    for key in LIST_FIELDS:
+        rec[key] = rec[key] or []
     if rec["smtpx.from.forged"] is not None:
         for f in FLAGS:
             key = "smtpx.from." + f

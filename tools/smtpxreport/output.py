@@ -15,6 +15,14 @@ CSV_COLUMNS = ["file", "frame", "time", "client", "server", "helo", "tls", "auth
 TEXT_VERDICT = {"forged": "FORGED", "not forged": "not forged", "no message": "no message"}
 
 
+def text_verdict(r):
+    """FORGED, UNVERIFIED (forged only because no key could check a DKIM
+    claim: never to be read as authentic), not forged, or no message."""
+    if r["verdict"] == "forged" and r.get("smtpx.from.verdict") == "unverified":
+        return "UNVERIFIED"
+    return TEXT_VERDICT[r["verdict"]]
+
+
 def _time(r):
     t = r["frame.time_epoch"]
     return values.format_utc(t) if t is not None else "(time unknown)"
@@ -45,7 +53,7 @@ def write_text(out, name, records):
         out.write("    MAIL FROM  %s\n" % mail_from)
         out.write("    RCPT TO    %s\n" % (", ".join(r["smtpx.rcpt_to"]) or "(none)"))
         out.write("    From       %s\n" % (r["smtpx.msg.from"] or "(no message)"))
-        out.write("    Verdict    %s\n" % TEXT_VERDICT[r["verdict"]])
+        out.write("    Verdict    %s\n" % text_verdict(r))
         if r["smtpx.from.reasons"]:
             out.write("    Reasons    %s\n" % r["smtpx.from.reasons"])
         ended = " (%s)" % r["smtpx.txn.end"] if r["smtpx.txn.end"] else ""
@@ -64,7 +72,7 @@ def csv_row(r):
             "yes" if r["smtpx.txn.tls"] else "no", "yes" if r["smtpx.txn.auth"] else "no",
             "<>" if mail_from == "" else (mail_from or ""),
             ", ".join(r["smtpx.rcpt_to"]), r["smtpx.msg.from"] or "",
-            TEXT_VERDICT[r["verdict"]], r["smtpx.from.reasons"] or "",
+            text_verdict(r), r["smtpx.from.reasons"] or "",
             " ".join(x["code"] for x in r["reasons"]), _reply(r), r["smtpx.txn.end"] or ""]
 
 
