@@ -1423,6 +1423,11 @@ proto_register_smtpx(void)
             "Unknown command verb", EXPFILL } },
         { &ei_anomaly[SMTPX_ANOM_QUEUE_LIMIT], { "smtpx.analysis.queue_limit", PI_SEQUENCE, PI_WARN,
             "Too many commands waiting for replies; the oldest were dropped", EXPFILL } },
+        /* issue 9: notes that change no verdict */
+        { &ei_anomaly[SMTPX_ANOM_FROM_SYNTAX], { "smtpx.analysis.from_syntax", PI_PROTOCOL, PI_NOTE,
+            "From field syntax outside RFC 5322 that every reading agrees on", EXPFILL } },
+        { &ei_anomaly[SMTPX_ANOM_BARE_LINE_END], { "smtpx.analysis.bare_line_end", PI_PROTOCOL, PI_NOTE,
+            "Bare LF or CR line ending in message data (RFC 5321 2.3.8)", EXPFILL } },
     };
 
     static uat_field_t exception_fields[] = {

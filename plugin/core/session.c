@@ -49,7 +49,8 @@ static const char *const anomaly_names[SMTPX_ANOM_COUNT] = {
     "unadvertised", "size_exceeded", "status_class_mismatch",
     "status_missing", "status_unregistered", "path_syntax", "helo_syntax",
     "line_too_long", "gap", "header_limit", "bdat_size", "bad_reply",
-    "unexpected_reply", "unknown_command", "queue_limit"
+    "unexpected_reply", "unknown_command", "queue_limit", "from_syntax",
+    "bare_line_end"
 };
 
 const char *
@@ -497,6 +498,8 @@ judge_message(smtpx_session_t *s, gsize offset, gsize length,
     ev->message = m;
     if (m->verdict && m->verdict->forged)
         add_anomaly(ev, SMTPX_ANOM_FORGED_FROM, "%s", verdict_text(m->verdict));
+    if (m->verdict && m->verdict->notes && *m->verdict->notes)
+        add_anomaly(ev, SMTPX_ANOM_FROM_SYNTAX, "%s", m->verdict->notes);
     if (smtpx_headers_truncated(m->headers))
         add_anomaly(ev, SMTPX_ANOM_HEADER_LIMIT,
                     "header section longer than %" G_GSIZE_FORMAT
@@ -1110,6 +1113,7 @@ preview_lines(const guint8 *p, gsize len)
 static void
 smuggling_event(smtpx_session_t *s, const smtpx_stream_item_t *it)
 {
+    smtpx_anomaly_kind_t kind = SMTPX_ANOM_SMUGGLING;
     smtpx_event_t *ev;
     GString *t;
 
@@ -1119,16 +1123,20 @@ smuggling_event(smtpx_session_t *s, const smtpx_stream_item_t *it)
     ev = emit(s, SMTPX_EV_ANOMALY, SMTPX_DIR_CLIENT, it->offset, it->length,
               it->began_earlier);
     t = g_string_new(NULL);
+    /* A bare line end alone is a protocol note; only a "." line that some
+     * server may take for the end of data is smuggling (a LOOKALIKE). */
     switch (it->kind) {
     case SMTPX_SITEM_BARE_LF:
+        kind = SMTPX_ANOM_BARE_LINE_END;
         g_string_append(t, "bare LF line ending in message data (RFC 5321 "
                         "2.3.8 forbids it); servers differ on whether it ends "
-                        "a line, which is what SMTP smuggling exploits");
+                        "a line, but no end-of-data look-alike follows here");
         break;
     case SMTPX_SITEM_BARE_CR:
+        kind = SMTPX_ANOM_BARE_LINE_END;
         g_string_append(t, "bare CR in message data (RFC 5321 2.3.8 forbids "
-                        "it); servers differ on whether it ends a line, which "
-                        "is what SMTP smuggling exploits");
+                        "it); servers differ on whether it ends a line, but "
+                        "no end-of-data look-alike follows here");
         break;
     default:
         g_string_append_printf(t, "end-of-data look-alike %s inside DATA: "
@@ -1145,7 +1153,7 @@ smuggling_event(smtpx_session_t *s, const smtpx_stream_item_t *it)
     }
     if (s->smuggling_count == MAX_SMUGGLING)
         g_string_append(t, "; further ones in this message are not reported");
-    add_anomaly(ev, SMTPX_ANOM_SMUGGLING, "%s", t->str);
+    add_anomaly(ev, kind, "%s", t->str);
     g_string_free(t, TRUE);
 }
 

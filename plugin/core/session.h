@@ -80,6 +80,12 @@ typedef enum {
     SMTPX_ANOM_UNEXPECTED_REPLY,    /* unexpected_reply: no command pending */
     SMTPX_ANOM_UNKNOWN_COMMAND,     /* unknown_command */
     SMTPX_ANOM_QUEUE_LIMIT,         /* queue_limit: too many pending commands */
+    SMTPX_ANOM_FROM_SYNTAX,         /* from_syntax: From syntax outside RFC
+                                       5322 that every reading agrees on,
+                                       identical duplicate From fields */
+    SMTPX_ANOM_BARE_LINE_END,       /* bare_line_end: bare LF or CR in
+                                       message data (RFC 5321 2.3.8), not
+                                       before a dot */
     SMTPX_ANOM_COUNT
 } smtpx_anomaly_kind_t;
 

@@ -943,6 +943,32 @@ data_session(run_t *r, const char *body_and_end)
     return feed(r, C, body_and_end);
 }
 
+/* Notes that change no author (issue 9): an unquoted address as display
+ * name that every reading gives as the same mailbox, identical duplicate
+ * From fields.  The envelope a@b.example is aligned: not forged. */
+static void
+test_from_notes(void)
+{
+    static const char *const bodies[] = {
+        "From: a@b.example <a@b.example>\r\n\r\nhi\r\n.\r\n",
+        "From: <a@b.example>\r\nFrom: <a@b.example>\r\n\r\nhi\r\n.\r\n",
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(bodies); i++) {
+        run_t r;
+        GPtrArray *ev = data_session(&r, bodies[i]);
+        const smtpx_event_t *m = nth_kind(ev, SMTPX_EV_MESSAGE, 0);
+
+        g_assert_nonnull(m->message->verdict);
+        g_assert_false(m->message->verdict->forged);
+        g_assert_cmpuint(count_anomaly(ev, SMTPX_ANOM_FORGED_FROM), ==, 0);
+        g_assert_cmpuint(count_anomaly(ev, SMTPX_ANOM_FROM_SYNTAX), ==, 1);
+        g_ptr_array_unref(ev);
+        run_free(&r);
+    }
+}
+
 static void
 test_smuggling(void)
 {
@@ -973,6 +999,19 @@ test_smuggling(void)
         /* Only the real end of data ends the message. */
         g_assert_cmpuint(count_kind(ev, SMTPX_EV_END_OF_DATA), ==, 1);
         g_assert_cmpuint(count_kind(ev, SMTPX_EV_COMMAND), ==, 0);
+        g_ptr_array_unref(ev);
+        run_free(&r);
+    }
+
+    /* Bare LF line ends in an ordinary body (no "." line among them): a
+     * protocol note (RFC 5321 2.3.8), not smuggling (issue 9). */
+    {
+        run_t r;
+        GPtrArray *ev = data_session(&r, "From: <a@b.example>\r\n\r\nline one\nline two\n\r\n.\r\n");
+
+        g_assert_cmpuint(count_anomaly(ev, SMTPX_ANOM_SMUGGLING), ==, 0);
+        g_assert_cmpuint(count_anomaly(ev, SMTPX_ANOM_BARE_LINE_END), ==, 1);
+        g_assert_cmpuint(count_kind(ev, SMTPX_EV_END_OF_DATA), ==, 1);
         g_ptr_array_unref(ev);
         run_free(&r);
     }
@@ -1490,6 +1529,7 @@ main(int argc, char **argv)
     g_test_add_func("/session/auth", test_auth);
     g_test_add_func("/session/starttls_injection", test_starttls_injection);
     g_test_add_func("/session/smuggling", test_smuggling);
+    g_test_add_func("/session/from_notes", test_from_notes);
     g_test_add_func("/session/gaps", test_gaps);
     g_test_add_func("/session/mid_session", test_mid_session);
     g_test_add_func("/session/transactions", test_transactions);
