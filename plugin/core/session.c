@@ -156,6 +156,11 @@ struct smtpx_session {
     gboolean queue_limit_flagged;
     gboolean auth_continued;     /* a 334 was seen in this AUTH exchange */
     pending_t *auth_pending;
+    pending_t *bdat_pending;     /* the BDAT whose chunk is being read,
+                                    while it waits for its reply */
+    guint64 chunk_size;          /* the size of the chunk being read */
+    gboolean bdat_refused;       /* that BDAT was refused before any octet
+                                    of its chunk came */
     gboolean cinject_active;
     gsize cinject_from;
     txn_t *cur_txn;              /* MAIL seen, end of data not yet */
@@ -324,6 +329,8 @@ pending_drop(smtpx_session_t *s, pending_t *p)
 {
     if (s->auth_pending == p)
         s->auth_pending = NULL;
+    if (s->bdat_pending == p)
+        s->bdat_pending = NULL;
     g_free(p);
 }
 
@@ -749,8 +756,43 @@ start_bdat(smtpx_session_t *s, const smtpx_stream_item_t *it, pending_t *p,
     s->body_began_earlier = FALSE;
     p->txn = s->cur_txn;
     p->bdat_last = b->last;
+    s->bdat_pending = p;
+    s->bdat_refused = FALSE;
+    s->chunk_size = b->chunk_size;
     if (b->last)
         detach_cur_txn(s);
+}
+
+/* An EHLO/HELO/LHLO was accepted (or nobody answers): its argument is the
+ * HELO domain from now on, and the transaction it interrupts ends (RFC
+ * 5321 4.1.4: the effect of a RSET). */
+static void
+helo_accepted(smtpx_session_t *s, pending_t *p, const smtpx_event_t *ev)
+{
+    txn_t *t = p->txn_abort;
+
+    g_free(s->helo);
+    s->helo = g_strdup(p->cmd ? p->cmd->helo : NULL);
+    if (t && s->msg && s->msg_txn == t)
+        abandon_message(s, ev);
+    if (t && s->cur_txn == t)
+        detach_cur_txn(s);
+    if (t && !s->server_seen)
+        txn_end(s, t, p->name, NULL, FALSE, ev);
+}
+
+/* A MAIL was refused: the transaction it would have opened ends ("MAIL
+ * rejected"); one that was open before it goes on (RFC 5321 4.1.4: a
+ * rejected command changes no state; 3.3: a MAIL inside a transaction is a
+ * sequence error and the first envelope stays). */
+static void
+mail_refused(smtpx_session_t *s, pending_t *p)
+{
+    txn_t *prev = p->txn_abort;
+
+    p->txn_abort = NULL;
+    if (s->cur_txn == p->txn)
+        s->cur_txn = (prev && !prev->emitted) ? prev : NULL;
 }
 
 static void
@@ -861,14 +903,23 @@ client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
     case SMTPX_VERB_HELO:
     case SMTPX_VERB_EHLO:
     case SMTPX_VERB_LHLO:
-        g_free(s->helo);
-        s->helo = g_strdup(ce->helo);
-        abandon_message(s, ev);
-        abort_txn = p->txn_abort = detach_cur_txn(s);
+        /* RFC 5321 4.1.4: a refused EHLO/HELO leaves the server in the
+         * state it was in; only an accepted one resets the session (the
+         * reply applies it: helo_accepted).  With no server octet ever
+         * seen nobody answers: applied now. */
+        p->txn_abort = s->cur_txn;
+        if (!s->server_seen)
+            helo_accepted(s, p, ev);
         break;
     case SMTPX_VERB_MAIL:
-        abandon_message(s, ev);
-        abort_txn = p->txn_abort = detach_cur_txn(s);
+        /* A MAIL inside a transaction is refused (503, RFC 5321 4.1.4,
+         * 3.3) and keeps the first envelope: the reply restores it
+         * (mail_refused); an accepted one ends the old transaction. */
+        p->txn_abort = detach_cur_txn(s);
+        if (!s->server_seen) {
+            abandon_message(s, ev);
+            abort_txn = p->txn_abort;
+        }
         check_mail_params(s, ev, ce->path, TRUE);
         s->cur_txn = p->txn = txn_new(s, ce->path);
         break;
@@ -1384,17 +1435,29 @@ reply_effects(smtpx_session_t *s, smtpx_event_t *ev, smtpx_reply_event_t *re,
             s->caps = re->ehlo;
             s->caps_known = TRUE;
         }
+        if (cls == 2)
+            helo_accepted(s, p, ev);
+        else
+            p->txn_abort = NULL;    /* RFC 5321 4.1.4: no state change */
         break;
     case SMTPX_VERB_HELO:
         if (r->code == 250) {
             s->caps = NULL;
             s->caps_known = TRUE;
         }
+        if (cls == 2)
+            helo_accepted(s, p, ev);
+        else
+            p->txn_abort = NULL;
         break;
     case SMTPX_VERB_MAIL:
         txn_note_reply(p->txn, r);
-        if (negative)
+        if (negative) {
+            mail_refused(s, p);
             txn_end(s, p->txn, "MAIL rejected", r, TRUE, ev);
+        } else if (p->txn_abort && s->msg && s->msg_txn == p->txn_abort) {
+            abandon_message(s, ev);
+        }
         break;
     case SMTPX_VERB_RCPT:
         txn_note_reply(p->txn, r);
@@ -1423,6 +1486,14 @@ reply_effects(smtpx_session_t *s, smtpx_event_t *ev, smtpx_reply_event_t *re,
         break;
     case SMTPX_VERB_BDAT:
         txn_note_reply(p->txn, r);
+        /* Refused before any octet of its chunk came: the client waited
+         * for this reply and may send a command instead of the chunk
+         * (checked on its next octets, bdat_refused_check). */
+        if (negative && s->bdat_pending == p && s->cstate == C_BDAT &&
+            s->chunk_size > 0 &&
+            smtpx_stream_bdat_remaining(s->st[SMTPX_DIR_CLIENT]) ==
+                s->chunk_size)
+            s->bdat_refused = TRUE;
         if (p->bdat_last)
             txn_end(s, p->txn, "end of data", r, TRUE, ev);
         break;
@@ -1685,6 +1756,49 @@ flush_injection(smtpx_session_t *s, smtpx_dir_t dir)
     *active = FALSE;
 }
 
+/*
+ * A BDAT refused before any octet of its chunk came (reply_effects): RFC
+ * 3030 2 has the server read the chunk anyway, but a client that waited
+ * for the reply may send a command instead (seen in the wild: "BDAT 100",
+ * "503 5.5.1", "RSET").  When the client's next octets begin with a line
+ * that is plainly a command, the chunk was never sent: chunk mode ends and
+ * the message it opened is forgotten (it got no octet).  Otherwise the
+ * octets are the chunk, as the RFC wants.
+ */
+static void
+bdat_refused_check(smtpx_session_t *s, const guint8 *data, gsize len)
+{
+    const guint8 *lf;
+    smtpx_command_t *cmd;
+    gsize n;
+    gboolean plain;
+
+    if (!s->bdat_refused)
+        return;
+    s->bdat_refused = FALSE;
+    if (s->cstate != C_BDAT ||
+        smtpx_stream_bdat_remaining(s->st[SMTPX_DIR_CLIENT]) != s->chunk_size)
+        return;
+    lf = memchr(data, '\n', MIN(len, (gsize)COMMAND_LINE_LIMIT));
+    if (!lf || lf == data || lf[-1] != '\r')
+        return;
+    n = (gsize)(lf - data) - 1;
+    cmd = smtpx_command_parse(data, n);
+    plain = plainly_command(cmd, data, n);
+    smtpx_command_free(cmd);
+    if (!plain)
+        return;
+    smtpx_stream_end_body(s->st[SMTPX_DIR_CLIENT]);
+    if (s->msg && !s->msg_body_seen) {
+        if (s->msg_txn && s->msg_txn->ev->message == s->msg)
+            s->msg_txn->ev->message = NULL;
+        s->msg = NULL;
+        s->msg_txn = NULL;
+    }
+    s->chunk_last = FALSE;
+    s->cstate = C_COMMAND;
+}
+
 void
 smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
                    smtpx_time_t ts, const guint8 *data, gsize len,
@@ -1751,6 +1865,8 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     }
 
     st = s->st[dir];
+    if (dir == SMTPX_DIR_CLIENT)
+        bdat_refused_check(s, data, len);
     smtpx_stream_begin(st, data, len);
     if (dir == SMTPX_DIR_CLIENT) {
         s->body_feed_start = 0;
