@@ -795,19 +795,58 @@ mail_refused(smtpx_session_t *s, pending_t *p)
         s->cur_txn = (prev && !prev->emitted) ? prev : NULL;
 }
 
+/* EHLO/HELO/LHLO argument and its syntax (RFC 5321 4.1.1.1). */
 static void
-client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
-               gboolean injected)
+parse_helo(smtpx_event_t *ev, smtpx_command_event_t *ce, const guint8 *args,
+           gsize alen, gboolean injected)
 {
-    smtpx_command_t *cmd = smtpx_command_parse(it->line, it->line_len);
+    const guint8 *h = args;
+    gsize hl = alen;
+
+    trim(&h, &hl);
+    ce->helo = smtpx_printable(h, hl);
+    ce->helo_kind = smtpx_helo_classify(args, alen);
+    if (!injected && ce->helo_kind != SMTPX_HELO_DOMAIN &&
+        ce->helo_kind != SMTPX_HELO_ADDRESS_LITERAL)
+        add_anomaly(ev, SMTPX_ANOM_HELO_SYNTAX,
+                    "%s argument \"%s\" is %s: RFC 5321 4.1.1.1 wants a "
+                    "domain or an address literal such as [192.0.2.1]",
+                    ce->verb_text, ce->helo, helo_kind_words(ce->helo_kind));
+}
+
+/* MAIL/RCPT path and its syntax (RFC 5321 4.1.2); *limit grows by the
+ * ESMTP parameters (4.5.3.1.4). */
+static void
+parse_mail_rcpt(smtpx_event_t *ev, smtpx_command_event_t *ce,
+                const guint8 *args, gsize alen, gboolean injected,
+                gsize *limit)
+{
+    gboolean is_mail = ce->verb == SMTPX_VERB_MAIL;
+
+    ce->path = smtpx_path_parse(args, alen, is_mail);
+    if (!injected && (ce->path->flags & SMTPX_PATH_SYNTAX_FLAGS)) {
+        char *d = smtpx_path_flags_describe(ce->path->flags &
+                                            SMTPX_PATH_SYNTAX_FLAGS);
+        add_anomaly(ev, SMTPX_ANOM_PATH_SYNTAX,
+                    "%s not in RFC 5321 4.1.2 form: %s",
+                    is_mail ? "reverse-path" : "forward-path", d);
+        g_free(d);
+    }
+    *limit += param_allowance(ce->path);
+}
+
+/*
+ * The first step of a command line: the COMMAND event with what its
+ * arguments say, parsed per verb (nothing in the session changes yet).
+ * *limit gets the longest line RFC 5321 4.5.3.1.4 allows it.
+ */
+static smtpx_command_event_t *
+command_event(const smtpx_stream_item_t *it, const smtpx_command_t *cmd,
+              smtpx_event_t *ev, gboolean injected, gsize *limit)
+{
     const guint8 *args = it->line + MIN(cmd->args_offset, it->line_len);
     gsize alen = it->line_len - MIN(cmd->args_offset, it->line_len);
-    smtpx_event_t *ev = emit(s, SMTPX_EV_COMMAND, SMTPX_DIR_CLIENT,
-                             it->offset, it->length, it->began_earlier);
     smtpx_command_event_t *ce = g_new0(smtpx_command_event_t, 1);
-    gsize limit = COMMAND_LINE_LIMIT;
-    pending_t *p;
-    txn_t *abort_txn = NULL;
 
     ev->command = ce;
     ce->verb = cmd->verb;
@@ -815,41 +854,18 @@ client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
     ce->injected = injected;
     if (cmd->verb != SMTPX_VERB_AUTH && alen > 0)
         ce->args = smtpx_printable(args, alen);
+    *limit = COMMAND_LINE_LIMIT;
 
     switch (cmd->verb) {
     case SMTPX_VERB_HELO:
     case SMTPX_VERB_EHLO:
-    case SMTPX_VERB_LHLO: {
-        const guint8 *h = args;
-        gsize hl = alen;
-
-        trim(&h, &hl);
-        ce->helo = smtpx_printable(h, hl);
-        ce->helo_kind = smtpx_helo_classify(args, alen);
-        if (!injected && ce->helo_kind != SMTPX_HELO_DOMAIN &&
-            ce->helo_kind != SMTPX_HELO_ADDRESS_LITERAL)
-            add_anomaly(ev, SMTPX_ANOM_HELO_SYNTAX,
-                        "%s argument \"%s\" is %s: RFC 5321 4.1.1.1 wants a "
-                        "domain or an address literal such as [192.0.2.1]",
-                        ce->verb_text, ce->helo, helo_kind_words(ce->helo_kind));
+    case SMTPX_VERB_LHLO:
+        parse_helo(ev, ce, args, alen, injected);
         break;
-    }
     case SMTPX_VERB_MAIL:
-    case SMTPX_VERB_RCPT: {
-        gboolean is_mail = cmd->verb == SMTPX_VERB_MAIL;
-
-        ce->path = smtpx_path_parse(args, alen, is_mail);
-        if (!injected && (ce->path->flags & SMTPX_PATH_SYNTAX_FLAGS)) {
-            char *d = smtpx_path_flags_describe(ce->path->flags &
-                                                SMTPX_PATH_SYNTAX_FLAGS);
-            add_anomaly(ev, SMTPX_ANOM_PATH_SYNTAX,
-                        "%s not in RFC 5321 4.1.2 form: %s",
-                        is_mail ? "reverse-path" : "forward-path", d);
-            g_free(d);
-        }
-        limit += param_allowance(ce->path);
+    case SMTPX_VERB_RCPT:
+        parse_mail_rcpt(ev, ce, args, alen, injected, limit);
         break;
-    }
     case SMTPX_VERB_BDAT:
         ce->bdat = smtpx_bdat_parse(args, alen);
         break;
@@ -864,11 +880,15 @@ client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
     default:
         break;
     }
+    return ce;
+}
 
-    if (injected) {
-        smtpx_command_free(cmd);
-        return;
-    }
+/* Line length, pipelining and the queue after a server gap: what any
+ * command says about the sequence (RFC 5321 4.5.3.1.4; RFC 2920). */
+static void
+command_sequence(smtpx_session_t *s, const smtpx_stream_item_t *it,
+                 smtpx_event_t *ev, smtpx_command_event_t *ce, gsize limit)
+{
     if (it->raw_len > limit)
         add_anomaly(ev, SMTPX_ANOM_LINE_TOO_LONG,
                     "command line of %" G_GUINT64_FORMAT " octets with its "
@@ -878,10 +898,10 @@ client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
     /*
      * After bytes of the server stream were lost, a client that may not
      * pipeline (PIPELINING not advertised or not known, RFC 2920) sends a
-     * command only once
-     * it has read the replies to the earlier ones: those replies were in the
-     * lost bytes.  Forget the commands still waiting, so that the next reply
-     * is matched to this command and not, one behind, to an old one.
+     * command only once it has read the replies to the earlier ones: those
+     * replies were in the lost bytes.  Forget the commands still waiting,
+     * so that the next reply is matched to this command and not, one
+     * behind, to an old one.
      */
     if (s->gap_compat && !(s->caps_known && s->caps &&
                            (s->caps->ext_mask & SMTPX_EXT_PIPELINING)))
@@ -892,141 +912,230 @@ client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
         need_ext(s, ev, SMTPX_EXT_PIPELINING,
                  "command sent before the reply to the previous one",
                  "PIPELINING", "RFC 2920");
+}
 
-    p = pending_new(P_CMD, cmd->verb, ce->verb_text, s);
-    p->cmd = ce;
+/* EHLO/HELO/LHLO: RFC 5321 4.1.4: a refused one leaves the server in the
+ * state it was in; only an accepted one resets the session (the reply
+ * applies it: helo_accepted).  With no server octet ever seen nobody
+ * answers: applied now. */
+static void
+apply_helo(smtpx_session_t *s, smtpx_event_t *ev, pending_t *p)
+{
+    p->txn_abort = s->cur_txn;
+    if (!s->server_seen)
+        helo_accepted(s, p, ev);
+}
 
-    if (cmd->verb != SMTPX_VERB_UNKNOWN)
+/* MAIL: a MAIL inside a transaction is refused (503, RFC 5321 4.1.4, 3.3)
+ * and keeps the first envelope: the reply restores it (mail_refused); an
+ * accepted one ends the old transaction.  Returns the transaction to end
+ * now when nobody will answer. */
+static txn_t *
+apply_mail(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
+           pending_t *p)
+{
+    txn_t *abort_now = NULL;
+
+    p->txn_abort = detach_cur_txn(s);
+    if (!s->server_seen) {
+        abandon_message(s, ev);
+        abort_now = p->txn_abort;
+    }
+    check_mail_params(s, ev, ce->path, TRUE);
+    s->cur_txn = p->txn = txn_new(s, ce->path);
+    return abort_now;
+}
+
+/* RCPT: one more forward-path for the summary (at most MAX_RCPTS). */
+static void
+apply_rcpt(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
+           pending_t *p)
+{
+    smtpx_txn_event_t *t;
+
+    check_mail_params(s, ev, ce->path, FALSE);
+    p->txn = s->cur_txn;
+    if (!s->cur_txn)
+        return;
+    t = s->cur_txn->ev;
+    if (t->rcpt_to->len < MAX_RCPTS) {
+        g_ptr_array_add(t->rcpt_to, g_strdup(ce->path->mailbox ?
+                                             ce->path->mailbox : ""));
+    } else if (!t->rcpt_truncated) {
+        t->rcpt_truncated = TRUE;
+        add_anomaly(ev, SMTPX_ANOM_QUEUE_LIMIT,
+                    "more than %d recipients in this transaction: the "
+                    "summary lists the first %d", MAX_RCPTS, MAX_RCPTS);
+    }
+}
+
+/* DATA: the body follows the 354; clients that do not wait send it right
+ * away.  Either way the next client octets are message. */
+static void
+apply_data(smtpx_session_t *s, const smtpx_stream_item_t *it,
+           smtpx_event_t *ev, pending_t *p)
+{
+    p->txn = s->cur_txn;
+    if (s->msg)
+        abandon_message(s, ev);
+    begin_message(s, s->cur_txn);
+    smtpx_stream_begin_data(s->st[SMTPX_DIR_CLIENT]);
+    s->cstate = C_DATA;
+    s->body_feed_start = it->offset + it->length;
+    s->body_began_earlier = FALSE;
+}
+
+/* BDAT: a chunk of exactly the size given (RFC 3030 2), or a resync when
+ * the size is unusable. */
+static void
+apply_bdat(smtpx_session_t *s, const smtpx_stream_item_t *it,
+           smtpx_event_t *ev, smtpx_command_event_t *ce, pending_t *p)
+{
+    static const char *const why[] = {
+        "valid", "missing", "not a number", "too large",
+        "followed by a word other than LAST"
+    };
+    guint e = (guint)ce->bdat.error;
+
+    need_ext(s, ev, SMTPX_EXT_CHUNKING, "BDAT used", "CHUNKING", "RFC 3030");
+    if (ce->bdat.error == SMTPX_BDAT_OK) {
+        start_bdat(s, it, p, &ce->bdat);
+        return;
+    }
+    add_anomaly(ev, SMTPX_ANOM_BDAT_SIZE,
+                "BDAT chunk size %s (RFC 3030 3): the chunk cannot be "
+                "delimited; resynchronising on the next command line",
+                e < G_N_ELEMENTS(why) ? why[e] : "invalid");
+    p->txn = s->cur_txn;
+    enter_resync(s, TRUE);
+}
+
+/* AUTH: cleartext and mechanism checks (RFC 4954 4); SASL lines follow. */
+static void
+apply_auth(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
+           pending_t *p)
+{
+    if (!s->tls)
+        add_anomaly(ev, SMTPX_ANOM_CLEARTEXT_AUTH,
+                    "AUTH %s without TLS: the credentials cross the network "
+                    "in clear", ce->auth_mechanism ? ce->auth_mechanism
+                                                   : "(no mechanism)");
+    if (s->caps_known && s->caps && (s->caps->ext_mask & SMTPX_EXT_AUTH) &&
+        ce->auth_mechanism &&
+        !smtpx_ehlo_has_auth_mechanism(s->caps, ce->auth_mechanism))
+        add_anomaly(ev, SMTPX_ANOM_UNADVERTISED,
+                    "AUTH mechanism %s is not among those the server "
+                    "advertised (RFC 4954 4)", ce->auth_mechanism);
+    else
+        need_ext(s, ev, SMTPX_EXT_AUTH, "AUTH used", "AUTH", "RFC 4954");
+    s->cstate = C_AUTH;
+    s->auth_continued = FALSE;
+    s->auth_pending = p;
+}
+
+/* An unknown verb (or an empty line): a note, and a resync after
+ * UNKNOWN_RUN_LIMIT of them in a row. */
+static void
+apply_unknown(smtpx_session_t *s, const smtpx_stream_item_t *it,
+              smtpx_event_t *ev, smtpx_command_event_t *ce)
+{
+    s->unknown_run++;
+    if (s->unknown_run >= UNKNOWN_RUN_LIMIT) {
+        add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND,
+                    "%s: %u unknown commands in a row; lines are skipped "
+                    "until a known command", it->line_len ?
+                    "unknown command verb" : "empty command line",
+                    s->unknown_run);
+        enter_resync(s, TRUE);
+        s->unknown_run = 0;
+    } else if (it->line_len == 0) {
+        add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND, "empty command line");
+    } else {
+        add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND,
+                    "unknown command verb \"%.64s\"", ce->verb_text);
+    }
+}
+
+/*
+ * The second step of a command line: what it does to the session as it is
+ * sent (the reply may confirm or undo it: reply_effects).  Returns a
+ * transaction to end now because no server octet was ever seen, or NULL.
+ */
+static txn_t *
+apply_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
+              smtpx_event_t *ev, smtpx_command_event_t *ce, pending_t *p)
+{
+    if (ce->verb != SMTPX_VERB_UNKNOWN)
         s->unknown_run = 0;
 
-    switch (cmd->verb) {
+    switch (ce->verb) {
     case SMTPX_VERB_HELO:
     case SMTPX_VERB_EHLO:
     case SMTPX_VERB_LHLO:
-        /* RFC 5321 4.1.4: a refused EHLO/HELO leaves the server in the
-         * state it was in; only an accepted one resets the session (the
-         * reply applies it: helo_accepted).  With no server octet ever
-         * seen nobody answers: applied now. */
-        p->txn_abort = s->cur_txn;
-        if (!s->server_seen)
-            helo_accepted(s, p, ev);
-        break;
+        apply_helo(s, ev, p);
+        return NULL;
     case SMTPX_VERB_MAIL:
-        /* A MAIL inside a transaction is refused (503, RFC 5321 4.1.4,
-         * 3.3) and keeps the first envelope: the reply restores it
-         * (mail_refused); an accepted one ends the old transaction. */
-        p->txn_abort = detach_cur_txn(s);
-        if (!s->server_seen) {
-            abandon_message(s, ev);
-            abort_txn = p->txn_abort;
-        }
-        check_mail_params(s, ev, ce->path, TRUE);
-        s->cur_txn = p->txn = txn_new(s, ce->path);
-        break;
+        return apply_mail(s, ev, ce, p);
     case SMTPX_VERB_RCPT:
-        check_mail_params(s, ev, ce->path, FALSE);
-        p->txn = s->cur_txn;
-        if (s->cur_txn) {
-            smtpx_txn_event_t *t = s->cur_txn->ev;
-            if (t->rcpt_to->len < MAX_RCPTS) {
-                g_ptr_array_add(t->rcpt_to, g_strdup(ce->path->mailbox ?
-                                                     ce->path->mailbox : ""));
-            } else if (!t->rcpt_truncated) {
-                t->rcpt_truncated = TRUE;
-                add_anomaly(ev, SMTPX_ANOM_QUEUE_LIMIT,
-                            "more than %d recipients in this transaction: "
-                            "the summary lists the first %d",
-                            MAX_RCPTS, MAX_RCPTS);
-            }
-        }
-        break;
+        apply_rcpt(s, ev, ce, p);
+        return NULL;
     case SMTPX_VERB_DATA:
-        p->txn = s->cur_txn;
-        /* The body follows the 354; clients that do not wait send it
-         * right away.  Either way the next client octets are message. */
-        if (s->msg)
-            abandon_message(s, ev);
-        begin_message(s, s->cur_txn);
-        smtpx_stream_begin_data(s->st[SMTPX_DIR_CLIENT]);
-        s->cstate = C_DATA;
-        s->body_feed_start = it->offset + it->length;
-        s->body_began_earlier = FALSE;
-        break;
+        apply_data(s, it, ev, p);
+        return NULL;
     case SMTPX_VERB_BDAT:
-        need_ext(s, ev, SMTPX_EXT_CHUNKING, "BDAT used", "CHUNKING", "RFC 3030");
-        if (ce->bdat.error != SMTPX_BDAT_OK) {
-            static const char *const why[] = {
-                "valid", "missing", "not a number", "too large",
-                "followed by a word other than LAST"
-            };
-            guint e = (guint)ce->bdat.error;
-            add_anomaly(ev, SMTPX_ANOM_BDAT_SIZE,
-                        "BDAT chunk size %s (RFC 3030 3): the chunk cannot be "
-                        "delimited; resynchronising on the next command line",
-                        e < G_N_ELEMENTS(why) ? why[e] : "invalid");
-            p->txn = s->cur_txn;
-            enter_resync(s, TRUE);
-        } else {
-            start_bdat(s, it, p, &ce->bdat);
-        }
-        break;
+        apply_bdat(s, it, ev, ce, p);
+        return NULL;
     case SMTPX_VERB_RSET:
     case SMTPX_VERB_QUIT:
         abandon_message(s, ev);
-        abort_txn = p->txn_abort = detach_cur_txn(s);
-        break;
+        p->txn_abort = detach_cur_txn(s);
+        return p->txn_abort;
     case SMTPX_VERB_STARTTLS:
         need_ext(s, ev, SMTPX_EXT_STARTTLS, "STARTTLS used", "STARTTLS",
                  "RFC 3207");
         s->cstate = C_STARTTLS;
         s->cinject_active = TRUE;
         s->cinject_from = it->offset + it->length;
-        break;
+        return NULL;
     case SMTPX_VERB_AUTH:
-        if (!s->tls)
-            add_anomaly(ev, SMTPX_ANOM_CLEARTEXT_AUTH,
-                        "AUTH %s without TLS: the credentials cross the "
-                        "network in clear", ce->auth_mechanism ?
-                        ce->auth_mechanism : "(no mechanism)");
-        if (s->caps_known && s->caps &&
-            (s->caps->ext_mask & SMTPX_EXT_AUTH) && ce->auth_mechanism &&
-            !smtpx_ehlo_has_auth_mechanism(s->caps, ce->auth_mechanism))
-            add_anomaly(ev, SMTPX_ANOM_UNADVERTISED,
-                        "AUTH mechanism %s is not among those the server "
-                        "advertised (RFC 4954 4)", ce->auth_mechanism);
-        else
-            need_ext(s, ev, SMTPX_EXT_AUTH, "AUTH used", "AUTH", "RFC 4954");
-        s->cstate = C_AUTH;
-        s->auth_continued = FALSE;
-        s->auth_pending = p;
-        break;
+        apply_auth(s, ev, ce, p);
+        return NULL;
     case SMTPX_VERB_UNKNOWN:
-        s->unknown_run++;
-        if (s->unknown_run >= UNKNOWN_RUN_LIMIT) {
-            add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND,
-                        "%s: %u unknown commands in a row; lines are skipped "
-                        "until a known command", it->line_len ?
-                        "unknown command verb" : "empty command line",
-                        s->unknown_run);
-            enter_resync(s, TRUE);
-            s->unknown_run = 0;
-        } else if (it->line_len == 0) {
-            add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND, "empty command line");
-        } else {
-            add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND,
-                        "unknown command verb \"%.64s\"", ce->verb_text);
-        }
-        break;
+        apply_unknown(s, it, ev, ce);
+        return NULL;
     default:
-        break;
+        return NULL;
     }
+}
 
+/* A command line: parsed (command_event), checked against the sequence
+ * (command_sequence), applied (apply_command) and queued for its reply.
+ * An injected line (after STARTTLS, before TLS) is shown and changes
+ * nothing. */
+static void
+client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
+               gboolean injected)
+{
+    smtpx_command_t *cmd = smtpx_command_parse(it->line, it->line_len);
+    smtpx_event_t *ev = emit(s, SMTPX_EV_COMMAND, SMTPX_DIR_CLIENT,
+                             it->offset, it->length, it->began_earlier);
+    gsize limit;
+    smtpx_command_event_t *ce = command_event(it, cmd, ev, injected, &limit);
+    pending_t *p;
+    txn_t *abort_now;
+
+    smtpx_command_free(cmd);
+    if (injected)
+        return;
+    command_sequence(s, it, ev, ce, limit);
+    p = pending_new(P_CMD, ce->verb, ce->verb_text, s);
+    p->cmd = ce;
+    abort_now = apply_command(s, it, ev, ce, p);
     pending_push(s, p, ev);
 
     /* No server octet ever seen: nobody will answer, end what this ends. */
-    if (!s->server_seen && abort_txn)
-        txn_end(s, abort_txn, ce->verb_text, NULL, FALSE, ev);
-    smtpx_command_free(cmd);
+    if (!s->server_seen && abort_now)
+        txn_end(s, abort_now, ce->verb_text, NULL, FALSE, ev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1410,120 +1519,154 @@ starttls_accepted(smtpx_session_t *s, const smtpx_event_t *ev)
     s->sinject_from = ev->offset + ev->length;
 }
 
+/* The reply to EHLO/LHLO/HELO: capabilities, and the reset an accepted one
+ * brings (RFC 5321 4.1.4; a refused one changes nothing). */
+static void
+reply_helo(smtpx_session_t *s, smtpx_event_t *ev, smtpx_reply_event_t *re,
+           pending_t *p)
+{
+    const smtpx_reply_t *r = re->reply;
+
+    if (r->code == 250 && p->verb != SMTPX_VERB_HELO && !re->ehlo) {
+        re->ehlo = smtpx_ehlo_parse(r);
+        s->caps = re->ehlo;
+        s->caps_known = TRUE;
+    } else if (r->code == 250 && p->verb == SMTPX_VERB_HELO) {
+        s->caps = NULL;
+        s->caps_known = TRUE;
+    }
+    if (r->code / 100 == 2)
+        helo_accepted(s, p, ev);
+    else
+        p->txn_abort = NULL;
+}
+
+/* The reply to MAIL: a refusal ends the attempt and keeps the transaction
+ * open before it (mail_refused); an acceptance ends that one's message. */
+static void
+reply_mail(smtpx_session_t *s, smtpx_event_t *ev, const smtpx_reply_t *r,
+           pending_t *p, gboolean negative)
+{
+    txn_note_reply(p->txn, r);
+    if (negative) {
+        mail_refused(s, p);
+        txn_end(s, p->txn, "MAIL rejected", r, TRUE, ev);
+    } else if (p->txn_abort && s->msg && s->msg_txn == p->txn_abort) {
+        abandon_message(s, ev);
+    }
+}
+
+/* The final reply to DATA (not 354): a refusal means the body begun at the
+ * DATA command was not one (RFC 5321 3.3). */
+static void
+reply_data(smtpx_session_t *s, smtpx_event_t *ev, const smtpx_reply_t *r,
+           pending_t *p, gboolean negative)
+{
+    if (r->code == 354)
+        return;
+    txn_note_reply(p->txn, r);
+    if (!negative)
+        return;
+    if (s->cstate == C_DATA && s->msg && s->msg_txn == p->txn) {
+        smtpx_stream_end_body(s->st[SMTPX_DIR_CLIENT]);
+        if (!s->msg_body_seen) {
+            if (p->txn && p->txn->ev->message == s->msg)
+                p->txn->ev->message = NULL;
+            s->msg = NULL;
+            s->msg_txn = NULL;
+            s->cstate = C_COMMAND;
+        } else {
+            abandon_message(s, ev);
+            enter_resync(s, FALSE);
+        }
+    }
+    txn_end(s, p->txn, "DATA rejected", r, TRUE, ev);
+}
+
+/* The reply to BDAT.  Refused before any octet of its chunk came: the
+ * client waited for this reply and may send a command instead of the chunk
+ * (checked on its next octets, bdat_refused_check). */
+static void
+reply_bdat(smtpx_session_t *s, smtpx_event_t *ev, const smtpx_reply_t *r,
+           pending_t *p, gboolean negative)
+{
+    txn_note_reply(p->txn, r);
+    if (negative && s->bdat_pending == p && s->cstate == C_BDAT &&
+        s->chunk_size > 0 &&
+        smtpx_stream_bdat_remaining(s->st[SMTPX_DIR_CLIENT]) == s->chunk_size)
+        s->bdat_refused = TRUE;
+    if (p->bdat_last)
+        txn_end(s, p->txn, "end of data", r, TRUE, ev);
+}
+
+/* The reply to AUTH: a 334 keeps AUTH pending (RFC 4954 4); returns
+ * whether the entry is answered. */
+static gboolean
+reply_auth(smtpx_session_t *s, smtpx_reply_event_t *re)
+{
+    const smtpx_reply_t *r = re->reply;
+
+    if (r->code == 334) {
+        re->intermediate = TRUE;
+        s->auth_continued = TRUE;
+        if (s->cstate == C_COMMAND)
+            s->cstate = C_AUTH;
+        return FALSE;
+    }
+    if (r->code / 100 == 2)
+        s->authenticated = TRUE;
+    if (s->cstate == C_AUTH)
+        s->cstate = C_COMMAND;
+    return TRUE;
+}
+
+/* What a reply does to the session, by the entry it answers; the entry
+ * leaves the queue unless it is still waiting (a 334 to AUTH). */
 static void
 reply_effects(smtpx_session_t *s, smtpx_event_t *ev, smtpx_reply_event_t *re,
               pending_t *p)
 {
     smtpx_reply_t *r = re->reply;
-    guint cls = r->code / 100;
-    gboolean negative = cls == 4 || cls == 5;
+    gboolean negative = r->code / 100 == 4 || r->code / 100 == 5;
     gboolean pop = TRUE;
 
     if (p->kind == P_END_OF_DATA) {
         txn_note_reply(p->txn, r);
         txn_end(s, p->txn, "end of data", r, TRUE, ev);
-        goto done;
-    }
-    if (p->kind == P_GREETING)
-        goto done;
-
-    switch (p->verb) {
-    case SMTPX_VERB_EHLO:
-    case SMTPX_VERB_LHLO:
-        if (r->code == 250 && !re->ehlo) {
-            re->ehlo = smtpx_ehlo_parse(r);
-            s->caps = re->ehlo;
-            s->caps_known = TRUE;
-        }
-        if (cls == 2)
-            helo_accepted(s, p, ev);
-        else
-            p->txn_abort = NULL;    /* RFC 5321 4.1.4: no state change */
-        break;
-    case SMTPX_VERB_HELO:
-        if (r->code == 250) {
-            s->caps = NULL;
-            s->caps_known = TRUE;
-        }
-        if (cls == 2)
-            helo_accepted(s, p, ev);
-        else
-            p->txn_abort = NULL;
-        break;
-    case SMTPX_VERB_MAIL:
-        txn_note_reply(p->txn, r);
-        if (negative) {
-            mail_refused(s, p);
-            txn_end(s, p->txn, "MAIL rejected", r, TRUE, ev);
-        } else if (p->txn_abort && s->msg && s->msg_txn == p->txn_abort) {
-            abandon_message(s, ev);
-        }
-        break;
-    case SMTPX_VERB_RCPT:
-        txn_note_reply(p->txn, r);
-        break;
-    case SMTPX_VERB_DATA:
-        if (r->code == 354)
+    } else if (p->kind == P_CMD) {
+        switch (p->verb) {
+        case SMTPX_VERB_EHLO:
+        case SMTPX_VERB_LHLO:
+        case SMTPX_VERB_HELO:
+            reply_helo(s, ev, re, p);
             break;
-        txn_note_reply(p->txn, r);
-        if (!negative)
+        case SMTPX_VERB_MAIL:
+            reply_mail(s, ev, r, p, negative);
             break;
-        /* DATA rejected: the body begun at the DATA command was not one. */
-        if (s->cstate == C_DATA && s->msg && s->msg_txn == p->txn) {
-            smtpx_stream_end_body(s->st[SMTPX_DIR_CLIENT]);
-            if (!s->msg_body_seen) {
-                if (p->txn && p->txn->ev->message == s->msg)
-                    p->txn->ev->message = NULL;
-                s->msg = NULL;
-                s->msg_txn = NULL;
+        case SMTPX_VERB_RCPT:
+            txn_note_reply(p->txn, r);
+            break;
+        case SMTPX_VERB_DATA:
+            reply_data(s, ev, r, p, negative);
+            break;
+        case SMTPX_VERB_BDAT:
+            reply_bdat(s, ev, r, p, negative);
+            break;
+        case SMTPX_VERB_AUTH:
+            pop = reply_auth(s, re);
+            break;
+        case SMTPX_VERB_STARTTLS:
+            if (r->code == 220)
+                starttls_accepted(s, ev);
+            else if (s->cstate == C_STARTTLS)
                 s->cstate = C_COMMAND;
-            } else {
-                abandon_message(s, ev);
-                enter_resync(s, FALSE);
-            }
-        }
-        txn_end(s, p->txn, "DATA rejected", r, TRUE, ev);
-        break;
-    case SMTPX_VERB_BDAT:
-        txn_note_reply(p->txn, r);
-        /* Refused before any octet of its chunk came: the client waited
-         * for this reply and may send a command instead of the chunk
-         * (checked on its next octets, bdat_refused_check). */
-        if (negative && s->bdat_pending == p && s->cstate == C_BDAT &&
-            s->chunk_size > 0 &&
-            smtpx_stream_bdat_remaining(s->st[SMTPX_DIR_CLIENT]) ==
-                s->chunk_size)
-            s->bdat_refused = TRUE;
-        if (p->bdat_last)
-            txn_end(s, p->txn, "end of data", r, TRUE, ev);
-        break;
-    case SMTPX_VERB_AUTH:
-        if (r->code == 334) {
-            re->intermediate = TRUE;
-            s->auth_continued = TRUE;
-            if (s->cstate == C_COMMAND)
-                s->cstate = C_AUTH;
-            pop = FALSE;
+            break;
+        default:
             break;
         }
-        if (cls == 2)
-            s->authenticated = TRUE;
-        if (s->cstate == C_AUTH)
-            s->cstate = C_COMMAND;
-        break;
-    case SMTPX_VERB_STARTTLS:
-        if (r->code == 220)
-            starttls_accepted(s, ev);
-        else if (s->cstate == C_STARTTLS)
-            s->cstate = C_COMMAND;
-        break;
-    default:
-        break;
+        if (p->txn_abort)
+            txn_end(s, p->txn_abort, p->name, r, FALSE, ev);
     }
-    if (p->txn_abort)
-        txn_end(s, p->txn_abort, p->name, r, FALSE, ev);
-
-done:
     if (pop) {
         g_queue_remove(&s->pending, p);
         pending_drop(s, p);
