@@ -1278,24 +1278,11 @@ judge_layout(judge_t *j)
     guint i;
 
     if (ff & HDR_AMBIGUOUS_FLAGS) {
-        GString *w = g_string_new(NULL);
+        char *w = smtpx_header_flags_words(ff & HDR_AMBIGUOUS_FLAGS, ", ");
 
-        if (ff & SMTPX_HDR_WS_BEFORE_COLON)
-            g_string_append(w, ", white space before the colon");
-        if (ff & SMTPX_HDR_FOLDED_NAME)
-            g_string_append(w, ", field name folded onto the next line");
-        if (ff & SMTPX_HDR_NUL)
-            g_string_append(w, ", a NUL byte");
-        if (ff & SMTPX_HDR_BARE_CR)
-            g_string_append(w, ", a bare CR");
-        if (ff & SMTPX_HDR_BLANK_CONTINUATION)
-            g_string_append(w, ", a continuation line of white space only "
-                            "(some parsers end the header section there)");
-        if (ff & SMTPX_HDR_TRUNCATED)
-            g_string_append(w, ", cut at the header size limit");
         v->ambiguous = TRUE;
-        add_reason(j->reasons, "From field layout is ambiguous: %s", w->str + 2);
-        g_string_free(w, TRUE);
+        add_reason(j->reasons, "From field layout is ambiguous: %s", w);
+        g_free(w);
     }
     if (j->h && (smtpx_headers_flags(j->h) & SMTPX_HDR_LEADING_WS)) {
         v->ambiguous = TRUE;
