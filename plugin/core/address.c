@@ -693,6 +693,50 @@ lex_dliteral(lex_t *lx, gsize i, tok_t *t)
     return i;
 }
 
+/* An encoded-word or an atom from s[i]; returns the index after it. */
+static gsize
+lex_word(lex_t *lx, gsize i, tok_t *t)
+{
+    const guint8 *s = lx->s;
+    gsize len = lx->len;
+    ew_span_t ew;
+
+    if (s[i] == '=' && ew_match(s, len, i, &ew)) {
+        gsize k;
+
+        t->type = T_EWORD;
+        /* Specials inside: strict parsers cut the word there. */
+        for (k = ew.start; k < ew.end; k++)
+            if (strchr("@<>,;:\"()[]\\", s[k]))
+                t->flags |= SMTPX_ADDR_SYNTAX_ERROR;
+        i = ew.end;
+    } else {
+        t->type = T_ATOM;
+        while (i < len && is_atom_char(s[i]) && !is_fold(s, len, i)) {
+            t->flags |= byte_flags(s[i]);
+            i++;
+        }
+    }
+    t->flags |= ew_flags(s + t->start, i - t->start, FALSE);
+    return i;
+}
+
+/* Each '<' learns where the next '>' is (one backward pass). */
+static void
+match_angles(lex_t *lx)
+{
+    gsize k = lx->toks->len, next_gt = NO_INDEX;
+
+    while (k-- > 0) {
+        tok_t *t = &g_array_index(lx->toks, tok_t, k);
+
+        if (t->type == T_SPECIAL && t->ch == '>')
+            next_gt = k;
+        else if (t->type == T_SPECIAL && t->ch == '<')
+            t->match = next_gt;
+    }
+}
+
 static void
 lex(lex_t *lx)
 {
@@ -749,25 +793,7 @@ lex(lex_t *lx)
                 t.flags |= SMTPX_ADDR_SYNTAX_ERROR;
             i++;
         } else {
-            ew_span_t ew;
-
-            if (c == '=' && ew_match(s, len, i, &ew)) {
-                gsize k;
-
-                t.type = T_EWORD;
-                /* Specials inside: strict parsers cut the word there. */
-                for (k = ew.start; k < ew.end; k++)
-                    if (strchr("@<>,;:\"()[]\\", s[k]))
-                        t.flags |= SMTPX_ADDR_SYNTAX_ERROR;
-                i = ew.end;
-            } else {
-                t.type = T_ATOM;
-                while (i < len && is_atom_char(s[i]) && !is_fold(s, len, i)) {
-                    t.flags |= byte_flags(s[i]);
-                    i++;
-                }
-            }
-            t.flags |= ew_flags(s + t.start, i - t.start, FALSE);
+            i = lex_word(lx, i, &t);
         }
         t.end = i;
         t.sep = sep;
@@ -777,19 +803,7 @@ lex(lex_t *lx)
         g_array_append_val(lx->toks, t);
     }
 
-    /* Each '<' learns where the next '>' is (one backward pass). */
-    {
-        gsize k = lx->toks->len, next_gt = NO_INDEX;
-
-        while (k-- > 0) {
-            tok_t *t = &g_array_index(lx->toks, tok_t, k);
-
-            if (t->type == T_SPECIAL && t->ch == '>')
-                next_gt = k;
-            else if (t->type == T_SPECIAL && t->ch == '<')
-                t->match = next_gt;
-        }
-    }
+    match_angles(lx);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1139,6 +1153,36 @@ route_ok(parser_t *p, gsize a, gsize b)
     return saw_at && (st == 0 || st == 2);
 }
 
+/* mb->local_part and mb->address ("local@domain", the local part quoted
+ * again when it is no dot-atom-text) from the raw local part; mb->domain
+ * is set already (or NULL). */
+static void
+mailbox_set_address(smtpx_mailbox_t *mb, const GString *local)
+{
+    GString *addr = g_string_new(NULL);
+
+    mb->local_part = smtpx_printable((const guint8 *)local->str, local->len);
+    if (is_dot_atom_text((const guint8 *)local->str, local->len)) {
+        g_string_append_len(addr, local->str, (gssize)local->len);
+    } else {
+        gsize i;
+
+        g_string_append_c(addr, '"');
+        for (i = 0; i < local->len; i++) {
+            if (local->str[i] == '"' || local->str[i] == '\\')
+                g_string_append_c(addr, '\\');
+            g_string_append_c(addr, local->str[i]);
+        }
+        g_string_append_c(addr, '"');
+    }
+    if (mb->domain) {
+        g_string_append_c(addr, '@');
+        g_string_append(addr, mb->domain);
+    }
+    mb->address = smtpx_printable((const guint8 *)addr->str, addr->len);
+    g_string_free(addr, TRUE);
+}
+
 /*
  * Reads an addr-spec (RFC 5322 3.4.1) from the tokens [a, b) into mb: an
  * obs-route before it (in_angle, or a bare "@d:" at the start) is skipped
@@ -1151,7 +1195,6 @@ parse_addr_spec(parser_t *p, gsize a, gsize b, gboolean in_angle,
     gsize k, first_sig = NO_INDEX, colon = NO_INDEX, at = NO_INDEX;
     guint n_at = 0;
     GString *local = g_string_new(NULL);
-    GString *addr;
     guint32 f = 0;
 
     for (k = a; k < b; k++) {
@@ -1215,27 +1258,7 @@ parse_addr_spec(parser_t *p, gsize a, gsize b, gboolean in_angle,
         g_string_free(dom, TRUE);
     }
 
-    mb->local_part = smtpx_printable((const guint8 *)local->str, local->len);
-    addr = g_string_new(NULL);
-    if (is_dot_atom_text((const guint8 *)local->str, local->len)) {
-        g_string_append_len(addr, local->str, (gssize)local->len);
-    } else {
-        gsize i;
-
-        g_string_append_c(addr, '"');
-        for (i = 0; i < local->len; i++) {
-            if (local->str[i] == '"' || local->str[i] == '\\')
-                g_string_append_c(addr, '\\');
-            g_string_append_c(addr, local->str[i]);
-        }
-        g_string_append_c(addr, '"');
-    }
-    if (mb->domain) {
-        g_string_append_c(addr, '@');
-        g_string_append(addr, mb->domain);
-    }
-    mb->address = smtpx_printable((const guint8 *)addr->str, addr->len);
-    g_string_free(addr, TRUE);
+    mailbox_set_address(mb, local);
     g_string_free(local, TRUE);
     *flags |= f;
 }
@@ -1372,6 +1395,52 @@ mailbox_free(gpointer data)
     g_free(mb);
 }
 
+/* An angle-addr from the '<' at token k: to the matching '>' or, when
+ * unclosed, to the next ',' or ';'.  Appends it; returns the next index. */
+static gsize
+scan_angle(parser_t *p, gsize k, GArray *angles)
+{
+    gsize n = p->lx->toks->len, j, next;
+    const tok_t *t = tok_at(p, k);
+    angle_t an;
+
+    an.open = k;
+    an.unclosed = FALSE;
+    if (t->match != NO_INDEX) {
+        an.close = t->match;
+        next = t->match + 1;
+    } else {
+        for (j = k + 1; j < n && !is_special(tok_at(p, j), ',') &&
+                        !is_special(tok_at(p, j), ';'); j++)
+            ;
+        an.close = next = j;
+        an.unclosed = TRUE;
+    }
+    /* An earlier '<' inside this angle: nested, not 3.4. */
+    for (j = an.open + 1; j < an.close; j++)
+        if (is_special(tok_at(p, j), '<'))
+            p->list->flags |= SMTPX_ADDR_SYNTAX_ERROR;
+    g_array_append_val(angles, an);
+    return next;
+}
+
+/* group = display-name ":" [group-list] ";" [CFWS] (3.4): the ':' at token
+ * colon opens a group named by the tokens [el_start, colon). */
+static void
+open_group(parser_t *p, gsize el_start, gsize colon, gboolean after_group)
+{
+    guint32 gf = 0;
+
+    g_free(p->group_name);
+    p->group_name = build_phrase(p, el_start, colon, &gf);
+    if (!p->group_name)
+        gf |= SMTPX_ADDR_SYNTAX_ERROR;    /* no display-name */
+    if (after_group)
+        gf |= SMTPX_ADDR_SYNTAX_ERROR;    /* no ',' after a group */
+    p->list->flags |= gf | tokens_flags(p, el_start, colon) | SMTPX_ADDR_GROUP;
+    p->in_group = TRUE;
+}
+
 /* Walks the tokens once: address-list = address *("," address), group =
  * display-name ":" [group-list] ";" (3.4), with obs-addr-list empty
  * elements (4.4). */
@@ -1390,32 +1459,7 @@ parse_list(parser_t *p)
         gboolean end_el = FALSE, comma = FALSE, semi = FALSE;
 
         if (t && is_special(t, '<')) {
-            angle_t an;
-
-            an.open = k;
-            an.unclosed = FALSE;
-            if (t->match != NO_INDEX) {
-                an.close = t->match;
-                /* An earlier '<' inside this angle: nested, not 3.4. */
-                k = t->match + 1;
-            } else {
-                gsize j = k + 1;
-
-                while (j < n && !is_special(tok_at(p, j), ',') &&
-                       !is_special(tok_at(p, j), ';'))
-                    j++;
-                an.close = j;
-                an.unclosed = TRUE;
-                k = j;
-            }
-            {
-                gsize j;
-
-                for (j = an.open + 1; j < an.close; j++)
-                    if (is_special(tok_at(p, j), '<'))
-                        p->list->flags |= SMTPX_ADDR_SYNTAX_ERROR;
-            }
-            g_array_append_val(angles, an);
+            k = scan_angle(p, k, angles);
             continue;
         }
         if (!t) {
@@ -1426,18 +1470,7 @@ parse_list(parser_t *p)
             end_el = semi = TRUE;
         } else if (is_special(t, ':') && !p->in_group && angles->len == 0 &&
                    !el_has_at) {
-            /* group = display-name ":" [group-list] ";" [CFWS] */
-            guint32 gf = 0;
-
-            g_free(p->group_name);
-            p->group_name = build_phrase(p, el_start, k, &gf);
-            if (!p->group_name)
-                gf |= SMTPX_ADDR_SYNTAX_ERROR;    /* no display-name */
-            if (prev == SEP_GROUP_CLOSE)
-                gf |= SMTPX_ADDR_SYNTAX_ERROR;    /* no ',' after a group */
-            p->list->flags |= gf | tokens_flags(p, el_start, k) |
-                              SMTPX_ADDR_GROUP;
-            p->in_group = TRUE;
+            open_group(p, el_start, k, prev == SEP_GROUP_CLOSE);
             el_start = k + 1;
             prev = SEP_GROUP_OPEN;
             k++;

@@ -950,6 +950,23 @@ test_random(void)
         check_list_invariants(l);
         smtpx_address_list_free(l);
         g_free(smtpx_rfc2047_decode(buf, len, NULL));
+        {
+            GPtrArray *rs = smtpx_address_readings(buf, len);
+            guint k;
+
+            g_assert_cmpuint(rs->len, <=, SMTPX_MAX_READINGS);
+            for (k = 0; k < rs->len; k++) {
+                const smtpx_reading_t *r = g_ptr_array_index(rs, k);
+                char *w = smtpx_reading_describe(r);
+
+                g_assert_true(g_utf8_validate(r->address, -1, NULL));
+                g_assert_true(g_utf8_validate(r->domain, -1, NULL));
+                g_assert_cmpuint(r->readers | r->readers_decoded, !=, 0);
+                g_assert_true(g_utf8_validate(w, -1, NULL));
+                g_free(w);
+            }
+            g_ptr_array_unref(rs);
+        }
         g_free(buf);
     }
     /* NULL with length 0 */
