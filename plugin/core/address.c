@@ -1016,6 +1016,37 @@ collect_comments(parser_t *p, gsize a, gsize b)
 /* Where a word sequence stands: what may come next (dot-atom structure). */
 typedef enum { W_START, W_WORD, W_DOT } wstate_t;
 
+/* Appends one word token (atom, encoded-word, quoted string, domain
+ * literal) of a local part or domain to out, noting what it shows. */
+static void
+dotted_append_word(parser_t *p, const tok_t *t, gboolean is_domain,
+                   GString *out, guint32 *flags)
+{
+    if (t->type == T_QSTR) {
+        g_string_append_len(out, (const char *)tok_content(p, t),
+                            (gssize)t->clen);
+        if (is_domain)
+            *flags |= SMTPX_ADDR_SYNTAX_ERROR;
+        else if (t->has_at)
+            *flags |= SMTPX_ADDR_QUOTED_LOCAL_AT;
+    } else if (t->type == T_DLIT) {
+        g_string_append_c(out, '[');
+        g_string_append_len(out, (const char *)tok_content(p, t),
+                            (gssize)t->clen);
+        g_string_append_c(out, ']');
+        if (!is_domain)
+            *flags |= SMTPX_ADDR_SYNTAX_ERROR;
+    } else {
+        g_string_append_len(out, (const char *)p->lx->s + t->start,
+                            (gssize)(t->end - t->start));
+        /* RFC 2047 5: no encoded-word in an addr-spec; readers that decode
+         * it anyway may show another address (the decoded readings say
+         * whether they do). */
+        if (ew_decodes(p->lx->s + t->start, t->end - t->start))
+            *flags |= SMTPX_ADDR_ENCODED_IN_ADDR_SPEC;
+    }
+}
+
 /*
  * Builds local part or domain text from the tokens [a, b) (comments skipped)
  * checking dot-atom / obs-local-part / obs-domain structure.  is_domain
@@ -1057,31 +1088,11 @@ build_dotted(parser_t *p, gsize a, gsize b, gboolean is_domain,
              * or broken sequences as ASCII ('@' from 0xC0 0x80...). */
             if (!utf8_valid(p->lx->s + t->start, t->end - t->start))
                 *flags |= SMTPX_ADDR_SYNTAX_ERROR;
-            if (t->type == T_QSTR) {
+            if (t->type == T_QSTR)
                 qstrs++;
-                g_string_append_len(out, (const char *)tok_content(p, t),
-                                    (gssize)t->clen);
-                if (is_domain)
-                    *flags |= SMTPX_ADDR_SYNTAX_ERROR;
-                else if (t->has_at)
-                    *flags |= SMTPX_ADDR_QUOTED_LOCAL_AT;
-            } else if (t->type == T_DLIT) {
+            else if (t->type == T_DLIT)
                 dlits++;
-                g_string_append_c(out, '[');
-                g_string_append_len(out, (const char *)tok_content(p, t),
-                                    (gssize)t->clen);
-                g_string_append_c(out, ']');
-                if (!is_domain)
-                    *flags |= SMTPX_ADDR_SYNTAX_ERROR;
-            } else {
-                g_string_append_len(out, (const char *)p->lx->s + t->start,
-                                    (gssize)(t->end - t->start));
-                /* RFC 2047 5: no encoded-word in an addr-spec; readers
-                 * that decode it anyway may show another address (the
-                 * SMTPX_READER_DECODED readings say whether they do). */
-                if (ew_decodes(p->lx->s + t->start, t->end - t->start))
-                    *flags |= SMTPX_ADDR_ENCODED_IN_ADDR_SPEC;
-            }
+            dotted_append_word(p, t, is_domain, out, flags);
             break;
         case T_DOT:
             if (st != W_WORD)
