@@ -246,6 +246,20 @@ test_lookalike_domain(void)
         "\xed\x95\x9c\xea\xb8\x80\xe6\x97\xa5" "abc.example"));
     /* Plain ASCII, digits and hyphens. */
     g_assert_false(smtpx_domain_is_lookalike("mail-01.example.com"));
+    /* Latin "a", DIGIT ONE and ARABIC-INDIC DIGIT ONE (U+0661): two digit
+     * systems (UTS 39 5.3) and Latin with Arabic (5.2). */
+    g_assert_true(smtpx_domain_is_lookalike("a1\xd9\xa1.example"));
+
+    /* Confusable names (UTS 39 4, same skeleton), never identical ones. */
+    g_assert_true(smtpx_domains_confusable("paypal.com", "paypa1.com"));
+    g_assert_true(smtpx_domains_confusable("PayPal.com", "xn--pypal-4ve.com"));
+    g_assert_true(smtpx_domains_confusable("modern.example", "rnodern.example"));
+    g_assert_false(smtpx_domains_confusable("paypal.com", "PAYPAL.COM."));
+    g_assert_false(smtpx_domains_confusable("example.com", "example.org"));
+    g_assert_false(smtpx_domains_confusable("mail.example.com", "example.com"));
+    g_assert_false(smtpx_domains_confusable(NULL, "example.com"));
+    g_assert_false(smtpx_domains_confusable("203.0.113.25", "203.0.113.25"));
+
     /* Not judged: nothing, junk, undecodable Punycode, invalid UTF-8. */
     g_assert_false(smtpx_domain_is_lookalike(NULL));
     g_assert_false(smtpx_domain_is_lookalike(""));
