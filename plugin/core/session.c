@@ -951,6 +951,10 @@ command_sequence(smtpx_session_t *s, const smtpx_stream_item_t *it,
 static void
 apply_helo(smtpx_session_t *s, smtpx_event_t *ev, pending_t *p)
 {
+    /* Until a HELO is accepted, the one sent is all that is known (its
+     * reply may be lost in a gap). */
+    if (!s->ph.helo && p->cmd && p->cmd->helo)
+        s->ph.helo = g_strdup(p->cmd->helo);
     p->txn_abort = s->ph.cur_txn;
     if (!s->server_seen)
         helo_accepted(s, p, ev);
