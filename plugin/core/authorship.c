@@ -1356,6 +1356,20 @@ judge_display_names(judge_t *j)
     }
 }
 
+/* Confusable names of different owners: two names of one organization
+ * (mail1.example.com, maill.example.com) deceive nobody about the owner. */
+static gboolean
+other_owner_confusable(const char *a, const char *b)
+{
+    char *oa = owner_of(a), *ob = owner_of(b);
+    gboolean r = !(oa && ob && strcmp(oa, ob) == 0) &&
+                 smtpx_domains_confusable(a, b);
+
+    g_free(oa);
+    g_free(ob);
+    return r;
+}
+
 /* A domain of the display name confusable with the mailbox's domain, or
  * NULL (new string: the shown domain). */
 static char *
@@ -1369,7 +1383,7 @@ confusable_in_display(const smtpx_mailbox_t *mb)
     display_name_domains(mb->display_name, tokens, domains);
     display_name_domains(mb->comments, tokens, domains);
     for (i = 0; i < domains->len && !hit; i++)
-        if (smtpx_domains_confusable(g_ptr_array_index(domains, i), mb->domain))
+        if (other_owner_confusable(g_ptr_array_index(domains, i), mb->domain))
             hit = g_strdup(g_ptr_array_index(domains, i));
     g_ptr_array_unref(tokens);
     g_ptr_array_unref(domains);
@@ -1396,7 +1410,7 @@ judge_lookalike(judge_t *j)
             v->lookalike = TRUE;
             add_reason(j->reasons, "author domain %s: %s", sd, why);
         } else if (v->envelope_domain &&
-                   smtpx_domains_confusable(mb->domain, v->envelope_domain)) {
+                   other_owner_confusable(mb->domain, v->envelope_domain)) {
             char *se = shown_str(v->envelope_domain);
 
             v->lookalike = TRUE;

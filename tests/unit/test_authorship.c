@@ -676,6 +676,12 @@ test_lookalike_verdict(void)
     g_assert_nonnull(strstr(v->reasons, "confusable with the envelope"));
     smtpx_verdict_free(v);
 
+    /* Confusable host names of one organization deceive nobody. */
+    v = judge("FROM:<b@maill.example.com>", "maill.example.com",
+              "From: a@mail1.example.com\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    smtpx_verdict_free(v);
+
     /* ... and with a domain the display name shows. */
     v = judge("FROM:<x@paypa1.com>", "paypa1.com",
               "From: \"paypal.com\" <x@paypa1.com>\r\n\r\n");
