@@ -4,7 +4,10 @@
  * angle-addr, group, addr-spec; obsolete syntax section 4.4), comments
  * (3.2.2), quoted strings (3.2.4), encoded-words in display names (RFC 2047),
  * UTF-8 (RFC 6532).  Besides the mailboxes, it reports every construct that
- * mail parsers are known to read differently (ambiguity flags).
+ * mail parsers are known to read differently (syntax flags), and the
+ * readings: the author mailboxes that strict and lenient parsers take out of
+ * the same field body (smtpx_address_readings).  Flags say what the syntax
+ * is; readings say whether it matters.
  */
 #ifndef SMTPX_CORE_ADDRESS_H
 #define SMTPX_CORE_ADDRESS_H
@@ -17,9 +20,8 @@ G_BEGIN_DECLS
 typedef enum {
     SMTPX_ADDR_ROUTE              = 1u << 0,  /* obs-route "<@a,@b:u@d>" */
     SMTPX_ADDR_ENCODED_ADDRESS    = 1u << 1,  /* an encoded-word decodes to
-                                                 something with '@' or '<'
-                                                 (or '>'), or decodes inside
-                                                 an addr-spec */
+                                                 something with '@', '<' or
+                                                 '>' */
     SMTPX_ADDR_AT_IN_COMMENT      = 1u << 2,  /* '@' inside a comment */
     SMTPX_ADDR_AT_IN_DISPLAY_NAME = 1u << 3,  /* '@' in a display name
                                                  (after RFC 2047 decoding;
@@ -44,18 +46,33 @@ typedef enum {
                                                  part ("a@b"@c) */
     SMTPX_ADDR_OBS_SYNTAX         = 1u << 15, /* other obsolete syntax (4.4) */
     SMTPX_ADDR_EMPTY              = 1u << 16, /* no mailbox at all */
-    SMTPX_ADDR_INVALID_UTF8       = 1u << 17  /* bytes >= 0x80 that are not
+    SMTPX_ADDR_INVALID_UTF8       = 1u << 17, /* bytes >= 0x80 that are not
                                                  UTF-8 (RFC 6532 wants UTF-8;
                                                  legacy 8-bit names are
                                                  common, so not ambiguous) */
+    SMTPX_ADDR_ENCODED_IN_ADDR_SPEC = 1u << 18 /* an encoded-word that decodes
+                                                 stands inside an addr-spec,
+                                                 where RFC 2047 section 5
+                                                 forbids it */
 } smtpx_addr_flag_t;
 
-/* Flags that make the author uncertain (feed smtpx.from.ambiguous). */
-#define SMTPX_ADDR_AMBIGUOUS_FLAGS (SMTPX_ADDR_ROUTE | SMTPX_ADDR_ENCODED_ADDRESS | \
+/* Syntax outside RFC 5322 3.4 that parsers are known to read differently.
+ * Whether it changes the author is for the readings to say: when every
+ * reading gives the same owner it is a protocol note, not an ambiguity. */
+#define SMTPX_ADDR_DEVIANT_FLAGS (SMTPX_ADDR_ROUTE | SMTPX_ADDR_ENCODED_ADDRESS | \
     SMTPX_ADDR_AT_IN_COMMENT | SMTPX_ADDR_ANGLE_IN_NAME | SMTPX_ADDR_CONTROL_CHAR | \
     SMTPX_ADDR_NUL | SMTPX_ADDR_UNBALANCED_QUOTE | SMTPX_ADDR_UNBALANCED_ANGLE | \
     SMTPX_ADDR_UNBALANCED_PAREN | SMTPX_ADDR_MULTIPLE_AT | SMTPX_ADDR_MULTIPLE_ANGLE | \
-    SMTPX_ADDR_SYNTAX_ERROR | SMTPX_ADDR_QUOTED_LOCAL_AT)
+    SMTPX_ADDR_SYNTAX_ERROR | SMTPX_ADDR_QUOTED_LOCAL_AT | \
+    SMTPX_ADDR_ENCODED_IN_ADDR_SPEC)
+
+/* Of those, what makes the author uncertain whatever the readings say:
+ * where a NUL or a control byte cuts the text, or where an unclosed quote,
+ * bracket or comment ends, differs from program to program in ways no
+ * finite set of readings covers. */
+#define SMTPX_ADDR_AMBIGUOUS_FLAGS (SMTPX_ADDR_CONTROL_CHAR | SMTPX_ADDR_NUL | \
+    SMTPX_ADDR_UNBALANCED_QUOTE | SMTPX_ADDR_UNBALANCED_ANGLE | \
+    SMTPX_ADDR_UNBALANCED_PAREN)
 
 /* One mailbox. */
 typedef struct {
@@ -104,6 +121,62 @@ char *smtpx_rfc2047_decode(const guint8 *text, gsize len, gboolean *decoded_any)
 
 /* Words for the set flags ("route in address; '@' in comment"): new string. */
 char *smtpx_addr_flags_describe(guint32 flags);
+
+/* Who takes an author mailbox out of a From field in a given way (bits: one
+ * reading may be made by several kinds of reader).  The lenient kinds are
+ * those of common parsers and mail clients ("Composition Kills", USENIX
+ * Security 2020, sections 4-5; RFC 2047 section 5 for decoding). */
+typedef enum {
+    SMTPX_READER_STRICT        = 1u << 0, /* RFC 5322 3.4 with the obsolete
+                                             syntax of 4.4: this parser's
+                                             mailboxes */
+    SMTPX_READER_FIRST_ADDRESS = 1u << 1, /* the first local@domain outside
+                                             quotes and comments (an
+                                             unquoted address used as a
+                                             display name, words before a
+                                             bare address, several '@') */
+    SMTPX_READER_LAST_ANGLE    = 1u << 2, /* the last angle-addr */
+    SMTPX_READER_NAIVE         = 1u << 3, /* naive scanners: the first
+                                             "<...@...>" of the raw text
+                                             (quotes and comments not
+                                             understood), or the first
+                                             local@domain outside quoted
+                                             strings (comments not
+                                             understood) */
+    SMTPX_READER_ROUTE         = 1u << 4  /* the first domain of a source
+                                             route (obs-route, 4.4) */
+} smtpx_reader_t;
+
+/* One reading: an author mailbox some reader takes out of the field. */
+typedef struct {
+    char   *address;   /* "local@domain" as that reader gets it, printable;
+                          for SMTPX_READER_ROUTE alone the route domain */
+    char   *domain;    /* lower case, printable, never NULL */
+    guint32 readers;   /* smtpx_reader_t bits: who reads it so in the field
+                          as sent */
+    guint32 readers_decoded; /* the same after decoding every encoded-word
+                          of the field first (RFC 2047 section 5 forbids
+                          encoded-words in addresses; many readers decode
+                          them anyway) */
+} smtpx_reading_t;
+
+/*
+ * smtpx_address_readings - the author mailboxes that the readings of
+ * smtpx_reader_t take out of a field body (From, Sender).
+ * value/len: unfolded field body, not NUL-terminated, any bytes.
+ * Returns a new array of smtpx_reading_t * (g_ptr_array_unref frees all):
+ * the strict readings first, in mailbox order, then the others; a mailbox
+ * found by several readers is listed once with their bits ORed (domains
+ * compared case-insensitively, local parts exactly).  Readings without a
+ * domain are left out.  At most SMTPX_MAX_READINGS entries; linear work.
+ */
+#define SMTPX_MAX_READINGS 64
+GPtrArray *smtpx_address_readings(const guint8 *value, gsize len);
+
+/* Words for who reads a field so ("strict RFC 5322 parsers", "parsers that
+ * take the first address in the field", ..., "and, after decoding its
+ * encoded-words, ..."); r may not be NULL.  New string (g_free). */
+char *smtpx_reading_describe(const smtpx_reading_t *r);
 
 G_END_DECLS
 

@@ -14,14 +14,13 @@
 
 #include <idn2.h>
 #include <libpsl.h>
+#include <unicode/uspoof.h>
 
 /* RFC 1035 2.3.4 limits, used to refuse absurd "domains" early. */
 #define DOMAIN_MAX_OCTETS 253
 #define LABEL_MAX_OCTETS  63
 /* Anything longer than this is not looked at as a domain at all. */
 #define DOMAIN_INPUT_MAX  1024
-/* Distinct scripts remembered per label; more than a few is mixed anyway. */
-#define LABEL_MAX_SCRIPTS 8
 
 /* ------------------------------------------------------------------ */
 /* Public Suffix List context                                           */
@@ -207,101 +206,190 @@ smtpx_domains_aligned(const char *a, const char *b)
 }
 
 /* ------------------------------------------------------------------ */
-/* Mixed scripts (UTS 39 section 5.2, "highly restrictive")             */
+/* Look-alike domains (Unicode TS 39 through ICU's spoof checker)       */
 /* ------------------------------------------------------------------ */
 
-/* TRUE when every script in set[0..n) is in allowed[0..n_allowed). */
-static gboolean
-scripts_within(const GUnicodeScript *set, guint n,
-               const GUnicodeScript *allowed, guint n_allowed)
+static USpoofChecker *spoof_checker;
+
+static gpointer
+spoof_init(gpointer unused)
 {
-    guint i, j;
+    UErrorCode err = U_ZERO_ERROR;
+    USpoofChecker *sc = uspoof_open(&err);
 
-    for (i = 0; i < n; i++) {
-        gboolean found = FALSE;
-
-        for (j = 0; j < n_allowed && !found; j++)
-            found = set[i] == allowed[j];
-        if (!found)
-            return FALSE;
+    if (U_FAILURE(err) || !sc) {
+        if (sc)
+            uspoof_close(sc);
+        return NULL;
     }
-    return TRUE;
+    /* UTS 39 5.2 "highly restrictive" (one script, or Latin with the
+     * Japanese, Chinese or Korean scripts), invisible characters (5.4),
+     * digits of several decimal systems (5.3) for uspoof_check; the
+     * confusable checks are what uspoof_areConfusable compares with (ICU
+     * 58 and later apply them there only).  Whole-script confusables of
+     * one label are found through skeletons (4). */
+    uspoof_setChecks(sc, USPOOF_RESTRICTION_LEVEL | USPOOF_INVISIBLE |
+                     USPOOF_MIXED_NUMBERS | USPOOF_CONFUSABLE, &err);
+    uspoof_setRestrictionLevel(sc, USPOOF_HIGHLY_RESTRICTIVE);
+    if (U_FAILURE(err)) {
+        uspoof_close(sc);
+        return NULL;
+    }
+    spoof_checker = sc;
+    return NULL;
 }
 
-/*
- * label_mixes_scripts - label/len: one label as valid UTF-8 (a U-label or
- * ASCII).  Collects the Unicode Script property of each character; Common
- * (digits, '-') and Inherited (combining marks) belong to every script and
- * are skipped (UTS 39 section 5.1).  A label is mixed unless it has one
- * script or fits one of UTS 39's highly restrictive combinations: Latin +
- * Han + Hiragana + Katakana (Japanese), Latin + Han + Bopomofo (Chinese),
- * Latin + Han + Hangul (Korean).  When mixed and names is not NULL, the
- * ISO 15924 codes found ("Cyrl+Latn") are appended to it.
- */
-static gboolean
-label_mixes_scripts(const char *label, gsize len, GString *names)
+/* The shared spoof checker, opened once (thread-safe; ICU allows concurrent
+ * checks on one checker once it is configured), or NULL when ICU has no
+ * confusable data.  It lives as long as the process. */
+static const USpoofChecker *
+get_spoof(void)
 {
-    static const GUnicodeScript jpan[] = {
-        G_UNICODE_SCRIPT_LATIN, G_UNICODE_SCRIPT_HAN,
-        G_UNICODE_SCRIPT_HIRAGANA, G_UNICODE_SCRIPT_KATAKANA };
-    static const GUnicodeScript hanb[] = {
-        G_UNICODE_SCRIPT_LATIN, G_UNICODE_SCRIPT_HAN,
-        G_UNICODE_SCRIPT_BOPOMOFO };
-    static const GUnicodeScript kore[] = {
-        G_UNICODE_SCRIPT_LATIN, G_UNICODE_SCRIPT_HAN,
-        G_UNICODE_SCRIPT_HANGUL };
-    GUnicodeScript set[LABEL_MAX_SCRIPTS];
+    static GOnce once = G_ONCE_INIT;
+
+    g_once(&once, spoof_init, NULL);
+    return spoof_checker;
+}
+
+/* Appends the ISO 15924 codes of the scripts in label (valid UTF-8), Common
+ * and Inherited left out, "+" separated ("Cyrl+Latn"), at most 8. */
+static void
+append_scripts(GString *out, const char *label)
+{
+    GUnicodeScript seen[8];
     guint n = 0, i;
-    const char *p = label, *end = label + len;
-    gboolean mixed;
+    const char *p;
 
-    while (p < end) {
-        gunichar ch = g_utf8_get_char(p);
-        GUnicodeScript sc = g_unichar_get_script(ch);
-        gboolean seen = FALSE;
+    for (p = label; *p; p = utf8_next(p)) {
+        GUnicodeScript sc = g_unichar_get_script(g_utf8_get_char(p));
+        gboolean dup = FALSE;
 
-        p = utf8_next(p);
         if (sc == G_UNICODE_SCRIPT_COMMON || sc == G_UNICODE_SCRIPT_INHERITED)
             continue;
-        for (i = 0; i < n && !seen; i++)
-            seen = set[i] == sc;
-        if (!seen && n < LABEL_MAX_SCRIPTS)
-            set[n++] = sc;
+        for (i = 0; i < n && !dup; i++)
+            dup = seen[i] == sc;
+        if (dup || n == G_N_ELEMENTS(seen))
+            continue;
+        seen[n++] = sc;
     }
-    if (n <= 1)
-        return FALSE;
-    mixed = !(scripts_within(set, n, jpan, G_N_ELEMENTS(jpan)) ||
-              scripts_within(set, n, hanb, G_N_ELEMENTS(hanb)) ||
-              scripts_within(set, n, kore, G_N_ELEMENTS(kore)));
-    if (mixed && names) {
-        for (i = 0; i < n; i++) {
-            guint32 code = g_unicode_script_to_iso15924(set[i]);
+    for (i = 0; i < n; i++) {
+        guint32 code = g_unicode_script_to_iso15924(seen[i]);
 
-            if (i > 0)
-                g_string_append_c(names, '+');
-            g_string_append_printf(names, "%c%c%c%c",
-                                   (char)((code >> 24) & 0xff),
-                                   (char)((code >> 16) & 0xff),
-                                   (char)((code >> 8) & 0xff),
-                                   (char)(code & 0xff));
-        }
+        g_string_append_printf(out, "%s%c%c%c%c", i ? "+" : "",
+                               (char)((code >> 24) & 0xff),
+                               (char)((code >> 16) & 0xff),
+                               (char)((code >> 8) & 0xff),
+                               (char)(code & 0xff));
     }
-    return mixed;
+}
+
+/* The UTS 39 skeleton of text (UTF-8, NUL-terminated), new string, or NULL
+ * when ICU cannot make one. */
+static char *
+skeleton_of(const USpoofChecker *sc, const char *text)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t need = uspoof_getSkeletonUTF8(sc, 0, text, -1, NULL, 0, &err);
+    char *out;
+
+    if (err != U_BUFFER_OVERFLOW_ERROR || need <= 0 || need > 4 * DOMAIN_INPUT_MAX)
+        return NULL;
+    out = g_malloc((gsize)need + 1);
+    err = U_ZERO_ERROR;
+    uspoof_getSkeletonUTF8(sc, 0, text, -1, out, need + 1, &err);
+    if (U_FAILURE(err)) {
+        g_free(out);
+        return NULL;
+    }
+    return out;
 }
 
 /*
- * lookalike_check - the work of smtpx_domain_is_lookalike.  When a label
- * mixes scripts and why is not NULL, *why gets words for it (new string).
+ * The Unicode form of one label: an A-label (RFC 5890 2.3.2.1) decoded
+ * through libidn2, other ASCII NULL (plain ASCII is Latin and confusable
+ * with nothing but itself), UTF-8 as it is.  A label that does not decode is
+ * no IDN a registry can hand out and is shown raw by every reader: NULL.
+ */
+static char *
+ulabel_of(const char *label)
+{
+    gsize len = strlen(label);
+    char *lower, *out = NULL, *r = NULL;
+
+    if (!is_ascii(label, len))
+        return g_strdup(label);
+    lower = smtpx_ascii_lower_dup(label, len);
+    if (g_str_has_prefix(lower, "xn--") &&
+        idn2_to_unicode_8z8z(lower, &out, 0) == IDN2_OK && out &&
+        g_utf8_validate(out, -1, NULL) && !is_ascii(out, strlen(out)))
+        r = g_strdup(out);
+    idn2_free(out);
+    g_free(lower);
+    return r;
+}
+
+/*
+ * label_suspect - one U-label (valid UTF-8, not ASCII): TRUE when it fails
+ * UTS 39's highly restrictive level (mixed scripts 5.2, invisible
+ * characters, mixed digits) or when its skeleton (UTS 39 4) is plain ASCII,
+ * that is when it can be read as an ASCII label (a whole-script confusable:
+ * all-Cyrillic "аррӏе" reads as "appie").  *why gets words (new string).
+ */
+static gboolean
+label_suspect(const USpoofChecker *sc, const char *ulabel, char **why)
+{
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t res = uspoof_checkUTF8(sc, ulabel, -1, NULL, &err);
+    char *shown = smtpx_printable((const guint8 *)ulabel, strlen(ulabel));
+    GString *scripts = g_string_new(NULL);
+    char *skel;
+    gboolean bad = FALSE;
+
+    append_scripts(scripts, ulabel);
+    if (U_SUCCESS(err) && res != 0) {
+        bad = TRUE;
+        *why = g_strdup_printf("label \"%s\" (%s) is not a highly restrictive "
+                               "identifier: %s (Unicode TS 39 5)", shown,
+                               scripts->str,
+                               (res & USPOOF_RESTRICTION_LEVEL)
+                                   ? "it mixes scripts"
+                                   : (res & USPOOF_INVISIBLE)
+                                       ? "it holds invisible characters"
+                                       : "it mixes digits of several systems");
+    } else if ((skel = skeleton_of(sc, ulabel)) != NULL) {
+        gsize i, n = strlen(skel);
+        gboolean ascii = n > 0;
+
+        for (i = 0; i < n && ascii; i++)
+            ascii = g_ascii_isalnum(skel[i]) || skel[i] == '-';
+        if (ascii) {
+            bad = TRUE;
+            *why = g_strdup_printf("label \"%s\" (%s) reads as the ASCII "
+                                   "label \"%s\" (whole-script confusable, "
+                                   "Unicode TS 39 4)", shown, scripts->str,
+                                   skel);
+        }
+        g_free(skel);
+    }
+    g_string_free(scripts, TRUE);
+    g_free(shown);
+    return bad;
+}
+
+/*
+ * lookalike_check - the work of smtpx_domain_is_lookalike.  When a label is
+ * suspect and why is not NULL, *why gets words for it (new string).
  */
 static gboolean
 lookalike_check(const char *domain, char **why)
 {
+    const USpoofChecker *sc = get_spoof();
     char **labels;
     gsize len;
     guint i;
     gboolean found = FALSE;
 
-    if (!domain)
+    if (!domain || !sc)
         return FALSE;
     len = strlen(domain);
     if (len == 0 || len > DOMAIN_INPUT_MAX || !g_utf8_validate(domain, -1, NULL))
@@ -309,47 +397,16 @@ lookalike_check(const char *domain, char **why)
 
     labels = g_strsplit(domain, ".", -1);
     for (i = 0; labels[i] && !found; i++) {
-        char *label = labels[i];
-        gsize llen = strlen(label);
-        char *ulabel = NULL;
-        GString *names;
+        char *ulabel = labels[i][0] ? ulabel_of(labels[i]) : NULL;
+        char *w = NULL;
 
-        if (llen == 0)
-            continue;
-        if (is_ascii(label, llen)) {
-            char *lower = smtpx_ascii_lower_dup(label, llen);
-
-            if (g_str_has_prefix(lower, "xn--")) {
-                char *out = NULL;
-
-                /* An A-label (RFC 5890 2.3.2.1): decode the Punycode.  A
-                 * label that does not decode is no IDN a registry can
-                 * hand out and is shown raw by every reader: not judged. */
-                if (idn2_to_unicode_8z8z(lower, &out, 0) == IDN2_OK && out &&
-                    g_utf8_validate(out, -1, NULL))
-                    ulabel = g_strdup(out);
-                idn2_free(out);
-            }
-            g_free(lower);
-            if (!ulabel)
-                continue;   /* plain ASCII: Latin only */
-        } else {
-            ulabel = g_strdup(label);
-        }
-
-        names = g_string_new(NULL);
-        if (label_mixes_scripts(ulabel, strlen(ulabel), names)) {
+        if (ulabel && label_suspect(sc, ulabel, &w)) {
             found = TRUE;
-            if (why) {
-                char *shown = smtpx_printable((const guint8 *)ulabel,
-                                              strlen(ulabel));
-
-                *why = g_strdup_printf("label \"%s\" mixes scripts %s",
-                                       shown, names->str);
-                g_free(shown);
-            }
+            if (why)
+                *why = w;
+            else
+                g_free(w);
         }
-        g_string_free(names, TRUE);
         g_free(ulabel);
     }
     g_strfreev(labels);
@@ -360,6 +417,54 @@ gboolean
 smtpx_domain_is_lookalike(const char *domain)
 {
     return lookalike_check(domain, NULL);
+}
+
+/* The Unicode form of a whole domain (A-labels decoded), new string. */
+static char *
+udomain_of(const char *domain)
+{
+    char **labels = g_strsplit(domain, ".", -1);
+    GString *out = g_string_new(NULL);
+    guint i;
+
+    for (i = 0; labels[i]; i++) {
+        char *u = ulabel_of(labels[i]);
+
+        if (i)
+            g_string_append_c(out, '.');
+        if (u) {
+            g_string_append(out, u);
+        } else {
+            char *lower = smtpx_ascii_lower_dup(labels[i], strlen(labels[i]));
+
+            g_string_append(out, lower);
+            g_free(lower);
+        }
+        g_free(u);
+    }
+    g_strfreev(labels);
+    return g_string_free(out, FALSE);
+}
+
+gboolean
+smtpx_domains_confusable(const char *a, const char *b)
+{
+    const USpoofChecker *sc = get_spoof();
+    char *na = normalize_domain(a), *nb = normalize_domain(b);
+    gboolean conf = FALSE;
+
+    if (sc && na && nb && strcmp(na, nb) != 0) {
+        char *ua = udomain_of(na), *ub = udomain_of(nb);
+        UErrorCode err = U_ZERO_ERROR;
+        int32_t r = uspoof_areConfusableUTF8(sc, ua, -1, ub, -1, &err);
+
+        conf = U_SUCCESS(err) && r != 0;
+        g_free(ua);
+        g_free(ub);
+    }
+    g_free(na);
+    g_free(nb);
+    return conf;
 }
 
 /* ------------------------------------------------------------------ */
@@ -452,26 +557,24 @@ same_owner(const char *shown, const char *real_domain)
 }
 
 /*
- * display_name_spoof_check - does the display name show an address or a
- * domain whose owner is not the owner of real_domain?  The name is first
- * put in Unicode NFKC so that full-width "＠" and "．" read as "@" and ".";
- * "。" and "｡" are read as dots too.  Then it is cut into tokens at white
- * space and punctuation.  A token with '@' shows the address after its last
- * '@'; a token without '@' counts only when its top-level label is on the
- * Public Suffix List.  The first offending token is returned (new string)
- * in *shown, its domain in *shown_domain.
+ * display_name_domains - the addresses and domains a display name shows.
+ * The name is first put in Unicode NFKC so that full-width "＠" and "．"
+ * read as "@" and "."; "。" and "｡" are read as dots too.  Then it is cut
+ * into tokens at white space and punctuation.  A token with '@' shows the
+ * address after its last '@'; a token without '@' counts only when its
+ * top-level label is on the Public Suffix List.  For each, the token is
+ * appended to shown and its normalized domain to domains (new strings).
+ * At most 32 of them.
  */
-static gboolean
-display_name_spoof_check(const char *display, const char *real_domain,
-                         char **shown, char **shown_domain)
+static void
+display_name_domains(const char *display, GPtrArray *shown, GPtrArray *domains)
 {
     char *valid, *nfkc;
     GString *tok;
     const char *p;
-    gboolean spoof = FALSE;
 
     if (!display || !*display)
-        return FALSE;
+        return;
     valid = g_utf8_make_valid(display, -1);
     nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
     if (!nfkc)
@@ -479,7 +582,7 @@ display_name_spoof_check(const char *display, const char *real_domain,
     g_free(valid);
 
     tok = g_string_new(NULL);
-    for (p = nfkc; !spoof; p = utf8_next(p)) {
+    for (p = nfkc; domains->len < 32; p = utf8_next(p)) {
         gunichar ch = g_utf8_get_char(p);
 
         if (ch == 0x3002 || ch == 0xff61)   /* ideographic full stops */
@@ -501,14 +604,10 @@ display_name_spoof_check(const char *display, const char *real_domain,
                 dom = domain_like(at + 1, FALSE);
             else
                 dom = domain_like(start, TRUE);
-            if (dom && !same_owner(dom, real_domain)) {
-                spoof = TRUE;
-                if (shown)
-                    *shown = g_strdup(start);
-                if (shown_domain)
-                    *shown_domain = g_strdup(dom);
+            if (dom) {
+                g_ptr_array_add(shown, g_strdup(start));
+                g_ptr_array_add(domains, dom);
             }
-            g_free(dom);
             g_string_truncate(tok, 0);
         }
         if (ch == 0 || *p == '\0')
@@ -516,6 +615,33 @@ display_name_spoof_check(const char *display, const char *real_domain,
     }
     g_string_free(tok, TRUE);
     g_free(nfkc);
+}
+
+/*
+ * display_name_spoof_check - does the display name show an address or a
+ * domain (display_name_domains) whose owner is not the owner of
+ * real_domain?  The first offending token is returned (new string) in
+ * *shown, its domain in *shown_domain.
+ */
+static gboolean
+display_name_spoof_check(const char *display, const char *real_domain,
+                         char **shown, char **shown_domain)
+{
+    GPtrArray *tokens = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *domains = g_ptr_array_new_with_free_func(g_free);
+    gboolean spoof = FALSE;
+    guint i;
+
+    display_name_domains(display, tokens, domains);
+    for (i = 0; i < domains->len && !spoof; i++) {
+        if (same_owner(g_ptr_array_index(domains, i), real_domain))
+            continue;
+        spoof = TRUE;
+        *shown = g_strdup(g_ptr_array_index(tokens, i));
+        *shown_domain = g_strdup(g_ptr_array_index(domains, i));
+    }
+    g_ptr_array_unref(tokens);
+    g_ptr_array_unref(domains);
     return spoof;
 }
 
@@ -630,366 +756,726 @@ mail_from_ambiguity(const smtpx_path_t *mf)
     return g_string_free(w, FALSE);
 }
 
-/* Organizational domains of every author mailbox the same as the first's
- * (or the very same name when there is none)? */
-static gboolean
-authors_one_owner(const smtpx_address_list_t *authors)
+/* The owner of a domain for comparisons: its organizational domain, or the
+ * normalized name itself when it has none (identical names are one owner,
+ * RFC 7489 3.1 strict mode); NULL when it is no usable domain.  New
+ * string. */
+static char *
+owner_of(const char *domain)
 {
-    const smtpx_mailbox_t *first = g_ptr_array_index(authors->mailboxes, 0);
-    char *first_norm = normalize_domain(first->domain);
-    char *first_org = org_of_normalized(first_norm);
-    gboolean same = TRUE;
-    guint i;
+    char *norm = normalize_domain(domain);
+    char *org = org_of_normalized(norm);
 
-    for (i = 1; i < authors->mailboxes->len && same; i++) {
-        const smtpx_mailbox_t *mb = g_ptr_array_index(authors->mailboxes, i);
-        char *norm = normalize_domain(mb->domain);
-        char *org = org_of_normalized(norm);
-
-        if (first_org && org)
-            same = strcmp(first_org, org) == 0;
-        else
-            same = first_norm && norm && strcmp(first_norm, norm) == 0;
+    if (org) {
         g_free(norm);
-        g_free(org);
+        return org;
     }
-    g_free(first_norm);
-    g_free(first_org);
-    return same;
+    return norm;
 }
 
-smtpx_verdict_t *
-smtpx_authorship_judge(const smtpx_authorship_input_t *in)
+/* The working state of one judgement: the input, what was found so far and
+ * the verdict being filled in.  Each judge_* step below reads and adds to
+ * it, in the order smtpx_authorship_judge calls them. */
+typedef struct {
+    const smtpx_authorship_input_t *in;
+    const smtpx_headers_t *h;
+    const smtpx_path_t *mf;
+    const smtpx_header_field_t *from;
+    smtpx_verdict_t *v;
+    GString *reasons;
+    GString *notes;
+    guint n_from, n_mailboxes, n_dkim_malformed;
+    char *judged_domain;   /* the domain the envelope must back: the first
+                              author's, or the Sender's when several
+                              authors are named (RFC 5322 3.6.2) */
+    const char *judged_role; /* "author" or "Sender" */
+    char *judged_norm;     /* normalized judged_domain, or NULL */
+    char *judged_org;      /* its organizational domain, or NULL */
+    char *env_norm;        /* normalized envelope domain, or NULL */
+    char *shown_author;    /* printable judged_domain for reasons */
+    char *author_phrase;   /* "author domain x" / "Sender domain x" */
+    gboolean env_aligned;
+    const char *dkim_aligned_domain;
+} judge_t;
+
+/* DKIM-Signature d= domains of well-formed signatures (RFC 6376 3.5). */
+static void
+judge_dkim_fields(judge_t *j)
 {
-    smtpx_verdict_t *v = g_new0(smtpx_verdict_t, 1);
-    const smtpx_headers_t *h = in ? in->headers : NULL;
-    const smtpx_path_t *mf = in ? in->mail_from : NULL;
-    const smtpx_header_field_t *from = NULL;
-    GString *reasons = g_string_new(NULL);
-    gboolean env_aligned = FALSE;
-    guint n_from = 0, n_mailboxes = 0, n_dkim_malformed = 0, i;
-    char *from_norm = NULL;     /* normalized first author domain */
-    char *env_norm = NULL;      /* normalized envelope domain */
-    char *shown_author, *author_phrase, *shown_env;
-    const char *dkim_aligned_domain = NULL;
+    guint i;
 
-    v->decided = TRUE;
-    v->dkim_domains = g_ptr_array_new_with_free_func(g_free);
+    for (i = 0; j->h && i < smtpx_headers_count(j->h); i++) {
+        const smtpx_header_field_t *f = smtpx_headers_nth(j->h, i);
+        char *d;
 
-    /* ---- the header fields ---- */
-    if (h) {
-        n_from = smtpx_headers_count_name(h, "From");
-        from = smtpx_headers_get(h, "From");
-        v->sender = field_printable(h, "Sender");
-        v->reply_to = field_printable(h, "Reply-To");
-        v->return_path = field_printable(h, "Return-Path");
-        for (i = 0; i < smtpx_headers_count(h); i++) {
-            const smtpx_header_field_t *f = smtpx_headers_nth(h, i);
-            char *d;
+        if (!f || !f->name || g_ascii_strcasecmp(f->name, "DKIM-Signature") != 0)
+            continue;
+        /* A field without the tags RFC 6376 3.5 requires, or one that does
+         * not sign From, vouches for no author: not counted. */
+        if (!smtpx_dkim_signature_wellformed(f->value, f->value_len)) {
+            j->n_dkim_malformed++;
+            continue;
+        }
+        d = smtpx_dkim_signing_domain(f->value, f->value_len);
+        if (d) {
+            char *p = smtpx_printable((const guint8 *)d, strlen(d));
 
-            if (!f || !f->name || g_ascii_strcasecmp(f->name, "DKIM-Signature") != 0)
-                continue;
-            /* A field without the tags RFC 6376 3.5 requires, or one that
-             * does not sign From, vouches for no author: not counted. */
-            if (!smtpx_dkim_signature_wellformed(f->value, f->value_len)) {
-                n_dkim_malformed++;
-                continue;
-            }
-            d = smtpx_dkim_signing_domain(f->value, f->value_len);
-            if (d) {
-                char *p = smtpx_printable((const guint8 *)d, strlen(d));
-
-                g_free(d);
-                g_ptr_array_add(v->dkim_domains, p);
-            }
+            g_free(d);
+            g_ptr_array_add(j->v->dkim_domains, p);
         }
     }
-    if (from) {
-        v->from_field = smtpx_printable(from->value, from->value_len);
-        v->authors = smtpx_address_list_parse(from->value, from->value_len);
-        n_mailboxes = v->authors->mailboxes->len;
-        if (n_mailboxes > 0) {
+}
+
+/* The header fields the verdict shows, and the first From parsed. */
+static void
+judge_fields(judge_t *j)
+{
+    smtpx_verdict_t *v = j->v;
+
+    if (j->h) {
+        j->n_from = smtpx_headers_count_name(j->h, "From");
+        j->from = smtpx_headers_get(j->h, "From");
+        v->sender = field_printable(j->h, "Sender");
+        v->reply_to = field_printable(j->h, "Reply-To");
+        v->return_path = field_printable(j->h, "Return-Path");
+        judge_dkim_fields(j);
+    }
+    if (j->from) {
+        v->from_field = smtpx_printable(j->from->value, j->from->value_len);
+        v->authors = smtpx_address_list_parse(j->from->value, j->from->value_len);
+        j->n_mailboxes = v->authors->mailboxes->len;
+        if (j->n_mailboxes > 0) {
             const smtpx_mailbox_t *first = g_ptr_array_index(v->authors->mailboxes, 0);
 
             if (first->domain && *first->domain)
                 v->from_domain = g_strdup(first->domain);
         }
     }
-    from_norm = normalize_domain(v->from_domain);
-    v->org_domain = org_of_normalized(from_norm);
-    shown_author = shown_str(v->from_domain);
-    author_phrase = v->from_domain
-        ? g_strdup_printf("author domain %s", shown_author)
-        : g_strdup("an author (the From field gives no domain)");
+    v->org_domain = smtpx_org_domain(v->from_domain);
+}
 
-    /* ---- missing (RFC 5322 3.6: From is required) ---- */
-    if (!from) {
+/* The identity the envelope must back: the first author, or with several
+ * authors the Sender (RFC 5322 3.6.2: the agent responsible for the actual
+ * transmission). */
+static void
+judge_identity(judge_t *j, const smtpx_mailbox_t *sender)
+{
+    const char *d = sender ? sender->domain : j->v->from_domain;
+
+    j->judged_role = sender ? "Sender" : "author";
+    j->judged_domain = d ? g_strdup(d) : NULL;
+    j->judged_norm = normalize_domain(d);
+    j->judged_org = org_of_normalized(j->judged_norm);
+    j->shown_author = shown_str(d);
+    j->author_phrase = d
+        ? g_strdup_printf("%s domain %s", j->judged_role, j->shown_author)
+        : g_strdup("an author (the From field gives no domain)");
+}
+
+/* RFC 5322 3.6: From is required. */
+static void
+judge_missing(judge_t *j)
+{
+    smtpx_verdict_t *v = j->v;
+
+    if (!j->from) {
         v->missing = TRUE;
-        add_reason(reasons, "no From field%s",
-                   h && smtpx_headers_truncated(h)
+        add_reason(j->reasons, "no From field%s",
+                   j->h && smtpx_headers_truncated(j->h)
                        ? " (the header section was cut at the size limit)" : "");
-    } else if (n_mailboxes == 0) {
+    } else if (j->n_mailboxes == 0) {
         v->missing = TRUE;
-        add_reason(reasons, "the From field names no mailbox");
+        add_reason(j->reasons, "the From field names no mailbox");
     } else if (!v->from_domain) {
         v->missing = TRUE;
-        add_reason(reasons, "the From mailbox has no domain");
+        add_reason(j->reasons, "the From mailbox has no domain");
     }
+}
 
-    /* ---- multiple (RFC 5322 3.6 at most one From; 3.6.2 Sender) ---- */
-    if (n_from > 1) {
+/* Are all From fields the same text (trailing white space aside)? */
+static gboolean
+from_fields_identical(const smtpx_headers_t *h, const smtpx_header_field_t *first)
+{
+    gsize flen = first->value_len;
+    guint i;
+
+    while (flen > 0 && (first->value[flen - 1] == ' ' || first->value[flen - 1] == '\t'))
+        flen--;
+    for (i = 0; i < smtpx_headers_count(h); i++) {
+        const smtpx_header_field_t *f = smtpx_headers_nth(h, i);
+        gsize len;
+
+        if (!f || !f->name || g_ascii_strcasecmp(f->name, "From") != 0)
+            continue;
+        len = f->value_len;
+        while (len > 0 && (f->value[len - 1] == ' ' || f->value[len - 1] == '\t'))
+            len--;
+        if (len != flen || memcmp(f->value, first->value, len) != 0 ||
+            (f->flags & HDR_AMBIGUOUS_FLAGS) != (first->flags & HDR_AMBIGUOUS_FLAGS))
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* Owner of every author the same as owner (or NULL owner and no domain)?
+ * *other gets the first author of another owner. */
+static gboolean
+authors_of_owner(const smtpx_address_list_t *authors, const char *owner,
+                 const smtpx_mailbox_t **other)
+{
+    guint i;
+
+    for (i = 0; i < authors->mailboxes->len; i++) {
+        const smtpx_mailbox_t *mb = g_ptr_array_index(authors->mailboxes, i);
+        char *o = owner_of(mb->domain);
+        gboolean same = o && owner && strcmp(o, owner) == 0;
+
+        g_free(o);
+        if (!same) {
+            *other = mb;
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+/*
+ * Several authors (RFC 5322 3.6.2): a Sender field must name the one
+ * mailbox responsible for the transmission; the verdict is then made on
+ * it.  Authors of an organization other than the Sender's are flagged: some
+ * readers show the Sender ("on behalf of"), others the authors, so the
+ * reader may see another organization than the one the envelope backs.
+ * Returns the Sender mailbox to judge on, or NULL (first author).
+ */
+static const smtpx_mailbox_t *
+judge_several_authors(judge_t *j, smtpx_address_list_t **sender_list)
+{
+    smtpx_verdict_t *v = j->v;
+    const smtpx_header_field_t *sf = j->h ? smtpx_headers_get(j->h, "Sender") : NULL;
+    const smtpx_mailbox_t *sender = NULL, *other = NULL;
+    char *owner;
+
+    if (!sf) {
+        const smtpx_mailbox_t *first = g_ptr_array_index(v->authors->mailboxes, 0);
+
         v->multiple = TRUE;
-        add_reason(reasons, "%u From fields (RFC 5322 allows one); only the "
-                   "first is judged, readers may show another", n_from);
-    }
-    if (n_mailboxes > 1) {
-        if (!(h && smtpx_headers_get(h, "Sender"))) {
-            v->multiple = TRUE;
-            add_reason(reasons, "%u author mailboxes and no Sender field "
-                       "(RFC 5322 3.6.2 requires one)", n_mailboxes);
-        }
-        if (!authors_one_owner(v->authors)) {
-            v->multiple = TRUE;
-            add_reason(reasons, "author mailboxes of different organizational "
-                       "domains: only the first (%s) is judged", shown_author);
-        }
-    }
+        add_reason(j->reasons, "%u author mailboxes and no Sender field "
+                   "(RFC 5322 3.6.2 requires one)", j->n_mailboxes);
+        owner = owner_of(first->domain);
+        if (!authors_of_owner(v->authors, owner, &other)) {
+            char *sa = shown_str(other->address), *sf0 = shown_str(first->domain);
 
-    /* ---- the envelope (RFC 7489 3.1, RFC 7208 2.4) ---- */
-    if (!mf) {
+            add_reason(j->reasons, "author mailboxes of different "
+                       "organizations (%s is not of %s): only the first is "
+                       "judged", sa, sf0);
+            g_free(sa);
+            g_free(sf0);
+        }
+        g_free(owner);
+        return NULL;
+    }
+    *sender_list = smtpx_address_list_parse(sf->value, sf->value_len);
+    if ((*sender_list)->mailboxes->len != 1 ||
+        !((const smtpx_mailbox_t *)g_ptr_array_index((*sender_list)->mailboxes, 0))->domain) {
+        v->multiple = TRUE;
+        add_reason(j->reasons, "%u author mailboxes and a Sender field that "
+                   "does not name one mailbox (RFC 5322 3.6.2)", j->n_mailboxes);
+        return NULL;
+    }
+    sender = g_ptr_array_index((*sender_list)->mailboxes, 0);
+    owner = owner_of(sender->domain);
+    if (!authors_of_owner(v->authors, owner, &other)) {
+        char *sa = shown_str(other->address), *ss = shown_str(sender->address);
+
+        v->multiple = TRUE;
+        add_reason(j->reasons, "author %s is not of the organization of "
+                   "Sender %s: readers that show the Sender and readers "
+                   "that show the authors show different organizations; "
+                   "the envelope is judged against the Sender (RFC 5322 "
+                   "3.6.2)", sa, ss);
+        g_free(sa);
+        g_free(ss);
+    }
+    g_free(owner);
+    return sender;
+}
+
+/* RFC 5322 3.6: at most one From field. */
+static void
+judge_from_fields(judge_t *j)
+{
+    if (j->n_from <= 1)
+        return;
+    if (from_fields_identical(j->h, j->from)) {
+        add_reason(j->notes, "%u identical From fields (RFC 5322 3.6 allows "
+                   "one); every reader sees the same author", j->n_from);
+        return;
+    }
+    j->v->multiple = TRUE;
+    add_reason(j->reasons, "%u different From fields (RFC 5322 allows one); "
+               "only the first is judged, readers may show another", j->n_from);
+}
+
+/* A null reverse-path: the HELO domain stands in (RFC 7208 2.4). */
+static void
+judge_envelope_null(judge_t *j)
+{
+    smtpx_verdict_t *v = j->v;
+    char *helo = j->in->helo ? g_strstrip(g_strdup(j->in->helo)) : NULL;
+
+    j->env_norm = normalize_domain(helo);
+    v->envelope_domain = j->env_norm ? g_strdup(j->env_norm) : NULL;
+    v->envelope_org_domain = org_of_normalized(j->env_norm);
+    if (!v->envelope_org_domain &&
+        !(j->env_norm && j->judged_norm && strcmp(j->env_norm, j->judged_norm) == 0)) {
         v->envelope_invalid = TRUE;
-        add_reason(reasons, "no MAIL FROM seen: the envelope cannot back "
-                   "%s", author_phrase);
-    } else if (mf->null_path) {
-        char *helo = in->helo ? g_strstrip(g_strdup(in->helo)) : NULL;
-
-        env_norm = normalize_domain(helo);
-        v->envelope_domain = env_norm ? g_strdup(env_norm) : NULL;
-        v->envelope_org_domain = org_of_normalized(env_norm);
-        if (!v->envelope_org_domain) {
-            v->envelope_invalid = TRUE;
-            if (!helo) {
-                add_reason(reasons, "null reverse-path and no HELO seen: the "
-                           "envelope cannot back %s", author_phrase);
-            } else {
-                char *shown_helo = shown_str(helo);
-
-                add_reason(reasons, "null reverse-path and HELO %s %s: the "
-                           "envelope cannot back %s", shown_helo,
-                           env_norm ? "has no organizational domain"
-                                    : "names no domain", author_phrase);
-                g_free(shown_helo);
-            }
-        }
-        g_free(helo);
-    } else {
-        if (mf->domain && *mf->domain)
-            v->envelope_domain = g_strdup(mf->domain);
-        env_norm = normalize_domain(v->envelope_domain);
-        v->envelope_org_domain = org_of_normalized(env_norm);
-        if ((mf->flags & PATH_NO_DOMAIN_FLAGS) || !v->envelope_org_domain) {
-            char *shown_mb = shown_str(mf->mailbox);
-            const char *what;
-
-            if (!env_norm || (mf->flags & (SMTPX_PATH_NO_AT | SMTPX_PATH_BARE_IP |
-                                           SMTPX_PATH_ADDRESS_LITERAL |
-                                           SMTPX_PATH_EMPTY)))
-                what = "gives no domain";
-            else if (mf->flags & PATH_NO_DOMAIN_FLAGS)
-                what = "is malformed";
-            else
-                what = "names a domain with no organizational domain";
-            v->envelope_invalid = TRUE;
-            add_reason(reasons, "MAIL FROM %s (%s): the envelope cannot back "
-                       "%s", what, shown_mb, author_phrase);
-            g_free(shown_mb);
-        }
-    }
-    if (!v->envelope_invalid && !v->missing) {
-        env_aligned = v->org_domain && v->envelope_org_domain &&
-                      strcmp(v->org_domain, v->envelope_org_domain) == 0;
-        if (!env_aligned) {
-            v->envelope_mismatch = TRUE;
-            shown_env = shown_str(v->envelope_domain);
-            if (v->org_domain)
-                add_reason(reasons, "%s domain %s (organizational domain %s) "
-                           "is not aligned with author domain %s "
-                           "(organizational domain %s)",
-                           mf->null_path ? "HELO (null reverse-path)" : "MAIL FROM",
-                           shown_env, v->envelope_org_domain, shown_author,
-                           v->org_domain);
-            else
-                add_reason(reasons, "author domain %s has no organizational "
-                           "domain: the %s domain %s cannot be aligned with it",
-                           shown_author,
-                           mf->null_path ? "HELO" : "MAIL FROM", shown_env);
-            g_free(shown_env);
-        }
-    }
-
-    /* ---- user exceptions ---- */
-    if (!env_aligned && env_norm && from_norm && in && in->exceptions) {
-        gsize k;
-
-        for (k = 0; k < in->n_exceptions && !v->exception; k++) {
-            const smtpx_exception_t *e = &in->exceptions[k];
-
-            if (pattern_matches(e->envelope_domain, env_norm) &&
-                pattern_matches(e->author_domain, from_norm)) {
-                char *rule = g_strdup_printf("%s -> %s", e->envelope_domain,
-                                             e->author_domain);
-
-                v->exception = TRUE;
-                v->exception_rule = smtpx_printable((const guint8 *)rule,
-                                                    strlen(rule));
-                g_free(rule);
-                add_reason(reasons, "user exception %s lets the envelope "
-                           "back the author", v->exception_rule);
-            }
-        }
-    }
-
-    /* ---- DKIM (RFC 6376 d=, aligned as in RFC 7489 3.1.1) ---- */
-    if (v->org_domain) {
-        for (i = 0; i < v->dkim_domains->len && !dkim_aligned_domain; i++) {
-            const char *d = g_ptr_array_index(v->dkim_domains, i);
-            char *dn = normalize_domain(d);
-            char *dorg = org_of_normalized(dn);
-
-            if (dorg && strcmp(dorg, v->org_domain) == 0)
-                dkim_aligned_domain = d;
-            g_free(dn);
-            g_free(dorg);
-        }
-    }
-    v->dkim_aligned = dkim_aligned_domain != NULL;
-    if (!env_aligned && !v->exception && !v->missing) {
-        if (v->dkim_aligned) {
-            add_reason(reasons, "DKIM-Signature d=%s is aligned with author "
-                       "domain %s (a claim, not verified by itself: see the DKIM result)",
-                       dkim_aligned_domain, shown_author);
-        } else if (v->dkim_domains->len == 0 && n_dkim_malformed) {
-            add_reason(reasons, "no usable DKIM signature (%u DKIM-Signature "
-                       "field%s without the tags RFC 6376 3.5 requires or not "
-                       "signing From)", n_dkim_malformed,
-                       n_dkim_malformed == 1 ? "" : "s");
-        } else if (v->dkim_domains->len == 0) {
-            add_reason(reasons, "no DKIM signature");
+        if (!helo) {
+            add_reason(j->reasons, "null reverse-path and no HELO seen: the "
+                       "envelope cannot back %s", j->author_phrase);
         } else {
-            GString *ds = g_string_new(NULL);
+            char *shown_helo = shown_str(helo);
 
-            for (i = 0; i < v->dkim_domains->len; i++)
-                g_string_append_printf(ds, "%s%s", i ? ", " : "",
-                                       (const char *)g_ptr_array_index(v->dkim_domains, i));
-            add_reason(reasons, "DKIM-Signature d=%s not aligned with author "
-                       "domain %s", ds->str, shown_author);
-            g_string_free(ds, TRUE);
+            add_reason(j->reasons, "null reverse-path and HELO %s %s: the "
+                       "envelope cannot back %s", shown_helo,
+                       j->env_norm ? "has no organizational domain"
+                                   : "names no domain", j->author_phrase);
+            g_free(shown_helo);
         }
     }
+    g_free(helo);
+}
 
-    /* ---- ambiguity ---- */
-    if (v->authors && (v->authors->flags & SMTPX_ADDR_AMBIGUOUS_FLAGS)) {
-        char *w = smtpx_addr_flags_describe(v->authors->flags &
-                                            SMTPX_ADDR_AMBIGUOUS_FLAGS);
+/* MAIL FROM's domain. */
+static void
+judge_envelope_path(judge_t *j)
+{
+    smtpx_verdict_t *v = j->v;
+    const smtpx_path_t *mf = j->mf;
+    gboolean identical;
+
+    if (mf->domain && *mf->domain)
+        v->envelope_domain = g_strdup(mf->domain);
+    j->env_norm = normalize_domain(v->envelope_domain);
+    v->envelope_org_domain = org_of_normalized(j->env_norm);
+    identical = j->env_norm && j->judged_norm &&
+                strcmp(j->env_norm, j->judged_norm) == 0;
+    if ((mf->flags & PATH_NO_DOMAIN_FLAGS) ||
+        (!v->envelope_org_domain && !identical)) {
+        char *shown_mb = shown_str(mf->mailbox);
+        const char *what;
+
+        if (!j->env_norm || (mf->flags & (SMTPX_PATH_NO_AT | SMTPX_PATH_BARE_IP |
+                                          SMTPX_PATH_ADDRESS_LITERAL |
+                                          SMTPX_PATH_EMPTY)))
+            what = "gives no domain";
+        else if (mf->flags & PATH_NO_DOMAIN_FLAGS)
+            what = "is malformed";
+        else
+            what = "names a domain with no organizational domain";
+        v->envelope_invalid = TRUE;
+        add_reason(j->reasons, "MAIL FROM %s (%s): the envelope cannot back "
+                   "%s", what, shown_mb, j->author_phrase);
+        g_free(shown_mb);
+    }
+}
+
+/* The envelope (RFC 7489 3.1, RFC 7208 2.4): relaxed alignment of
+ * organizational domains; the very same name always aligns (3.1 strict
+ * mode), also when it has no organizational domain. */
+static void
+judge_envelope(judge_t *j)
+{
+    smtpx_verdict_t *v = j->v;
+    const char *what = j->mf && j->mf->null_path ? "HELO (null reverse-path)"
+                                                 : "MAIL FROM";
+    char *shown_env;
+
+    if (!j->mf) {
+        v->envelope_invalid = TRUE;
+        add_reason(j->reasons, "no MAIL FROM seen: the envelope cannot back "
+                   "%s", j->author_phrase);
+        return;
+    }
+    if (j->mf->null_path)
+        judge_envelope_null(j);
+    else
+        judge_envelope_path(j);
+    if (v->envelope_invalid || v->missing)
+        return;
+    if (j->env_norm && j->judged_norm && strcmp(j->env_norm, j->judged_norm) == 0) {
+        j->env_aligned = TRUE;
+        if (!j->judged_org)
+            add_reason(j->reasons, "%s domain %s has no organizational domain "
+                       "(it is a public suffix or a single label), but %s "
+                       "names the very same domain: aligned (RFC 7489 3.1, "
+                       "strict mode)", j->judged_role, j->shown_author, what);
+        return;
+    }
+    j->env_aligned = j->judged_org && v->envelope_org_domain &&
+                     strcmp(j->judged_org, v->envelope_org_domain) == 0;
+    if (j->env_aligned)
+        return;
+    v->envelope_mismatch = TRUE;
+    shown_env = shown_str(v->envelope_domain);
+    if (j->judged_org && v->envelope_org_domain)
+        add_reason(j->reasons, "%s domain %s (organizational domain %s) is not "
+                   "aligned with %s (organizational domain %s)", what,
+                   shown_env, v->envelope_org_domain, j->author_phrase,
+                   j->judged_org);
+    else if (j->judged_org)
+        add_reason(j->reasons, "%s domain %s has no organizational domain and "
+                   "is not %s", what, shown_env, j->author_phrase);
+    else
+        add_reason(j->reasons, "%s has no organizational domain: the %s "
+                   "domain %s cannot be aligned with it", j->author_phrase,
+                   what, shown_env);
+    g_free(shown_env);
+}
+
+/* User exceptions: envelope domain allowed to send for author domain. */
+static void
+judge_exceptions(judge_t *j)
+{
+    smtpx_verdict_t *v = j->v;
+    gsize k;
+
+    if (j->env_aligned || !j->env_norm || !j->judged_norm || !j->in->exceptions)
+        return;
+    for (k = 0; k < j->in->n_exceptions && !v->exception; k++) {
+        const smtpx_exception_t *e = &j->in->exceptions[k];
+        char *rule;
+
+        if (!pattern_matches(e->envelope_domain, j->env_norm) ||
+            !pattern_matches(e->author_domain, j->judged_norm))
+            continue;
+        rule = g_strdup_printf("%s -> %s", e->envelope_domain, e->author_domain);
+        v->exception = TRUE;
+        v->exception_rule = smtpx_printable((const guint8 *)rule, strlen(rule));
+        g_free(rule);
+        add_reason(j->reasons, "user exception %s lets the envelope back the "
+                   "author", v->exception_rule);
+    }
+}
+
+/* DKIM (RFC 6376 d=, aligned as in RFC 7489 3.1.1); a claim, not verified. */
+static void
+judge_dkim(judge_t *j)
+{
+    smtpx_verdict_t *v = j->v;
+    guint i;
+
+    for (i = 0; v->org_domain && i < v->dkim_domains->len &&
+                !j->dkim_aligned_domain; i++) {
+        const char *d = g_ptr_array_index(v->dkim_domains, i);
+        char *dorg = smtpx_org_domain(d);
+
+        if (dorg && strcmp(dorg, v->org_domain) == 0)
+            j->dkim_aligned_domain = d;
+        g_free(dorg);
+    }
+    v->dkim_aligned = j->dkim_aligned_domain != NULL;
+    if (j->env_aligned || v->exception || v->missing)
+        return;
+    if (v->dkim_aligned) {
+        add_reason(j->reasons, "DKIM-Signature d=%s is aligned with author "
+                   "domain %s (a claim, not verified by itself: see the DKIM result)",
+                   j->dkim_aligned_domain, v->from_domain);
+    } else if (v->dkim_domains->len == 0 && j->n_dkim_malformed) {
+        add_reason(j->reasons, "no usable DKIM signature (%u DKIM-Signature "
+                   "field%s without the tags RFC 6376 3.5 requires or not "
+                   "signing From)", j->n_dkim_malformed,
+                   j->n_dkim_malformed == 1 ? "" : "s");
+    } else if (v->dkim_domains->len == 0) {
+        add_reason(j->reasons, "no DKIM signature");
+    } else {
+        GString *ds = g_string_new(NULL);
+
+        for (i = 0; i < v->dkim_domains->len; i++)
+            g_string_append_printf(ds, "%s%s", i ? ", " : "",
+                                   (const char *)g_ptr_array_index(v->dkim_domains, i));
+        add_reason(j->reasons, "DKIM-Signature d=%s not aligned with author "
+                   "domain %s", ds->str, j->shown_author);
+        g_string_free(ds, TRUE);
+    }
+}
+
+/*
+ * The readings of the first From field (address.h): ambiguous when a
+ * lenient reading gives an author of an organization that no strict reading
+ * names (RFC 5322 3.4; "Composition Kills" 4-5).  Syntax outside RFC 5322
+ * that every reading agrees on is a protocol note.
+ */
+static void
+judge_readings(judge_t *j)
+{
+    smtpx_verdict_t *v = j->v;
+    GPtrArray *rs = smtpx_address_readings(j->from->value, j->from->value_len);
+    GPtrArray *owners = g_ptr_array_new_with_free_func(g_free);
+    const smtpx_reading_t *first = NULL, *odd = NULL;
+    guint32 deviant = v->authors->flags & SMTPX_ADDR_DEVIANT_FLAGS;
+    guint i, k;
+
+    for (i = 0; i < rs->len; i++) {
+        const smtpx_reading_t *r = g_ptr_array_index(rs, i);
+
+        if (r->readers & SMTPX_READER_STRICT) {
+            char *o = owner_of(r->domain);
+
+            if (!first)
+                first = r;
+            g_ptr_array_add(owners, o ? o : g_strdup(r->domain));
+        }
+    }
+    for (i = 0; i < rs->len && !odd; i++) {
+        const smtpx_reading_t *r = g_ptr_array_index(rs, i);
+        char *o = owner_of(r->domain);
+        gboolean known = FALSE;
+
+        if (!o)
+            o = g_strdup(r->domain);
+        for (k = 0; k < owners->len && !known; k++)
+            known = strcmp(o, g_ptr_array_index(owners, k)) == 0;
+        if (!known)
+            odd = r;
+        g_free(o);
+    }
+    if (odd) {
+        char *who = smtpx_reading_describe(odd);
+        char *sa = shown_str(first ? first->address : NULL);
 
         v->ambiguous = TRUE;
-        add_reason(reasons, "From address is ambiguous: %s", w);
+        add_reason(j->reasons, "From address is ambiguous: read as %s by "
+                   "strict parsers, as %s by %s", sa, odd->address, who);
+        g_free(who);
+        g_free(sa);
+    } else if (deviant & ~(guint32)SMTPX_ADDR_AMBIGUOUS_FLAGS) {
+        char *w = smtpx_addr_flags_describe(deviant & ~(guint32)SMTPX_ADDR_AMBIGUOUS_FLAGS);
+        char *sa = shown_str(first ? first->address : v->from_domain);
+
+        add_reason(j->notes, "From field syntax outside RFC 5322 (%s), but "
+                   "every reading gives the author %s", w, sa);
+        g_free(w);
+        g_free(sa);
+    }
+    if (deviant & SMTPX_ADDR_AMBIGUOUS_FLAGS) {
+        char *w = smtpx_addr_flags_describe(deviant & SMTPX_ADDR_AMBIGUOUS_FLAGS);
+
+        v->ambiguous = TRUE;
+        add_reason(j->reasons, "From address is ambiguous: %s (parsers "
+                   "disagree on where the address ends)", w);
         g_free(w);
     }
-    if (from && (from->flags & HDR_AMBIGUOUS_FLAGS)) {
-        GString *w = g_string_new(NULL);
+    g_ptr_array_unref(owners);
+    g_ptr_array_unref(rs);
+}
 
-        if (from->flags & SMTPX_HDR_WS_BEFORE_COLON)
-            g_string_append(w, ", white space before the colon");
-        if (from->flags & SMTPX_HDR_FOLDED_NAME)
-            g_string_append(w, ", field name folded onto the next line");
-        if (from->flags & SMTPX_HDR_NUL)
-            g_string_append(w, ", a NUL byte");
-        if (from->flags & SMTPX_HDR_BARE_CR)
-            g_string_append(w, ", a bare CR");
-        if (from->flags & SMTPX_HDR_BLANK_CONTINUATION)
-            g_string_append(w, ", a continuation line of white space only "
-                            "(some parsers end the header section there)");
-        if (from->flags & SMTPX_HDR_TRUNCATED)
-            g_string_append(w, ", cut at the header size limit");
-        v->ambiguous = TRUE;
-        add_reason(reasons, "From field layout is ambiguous: %s", w->str + 2);
-        g_string_free(w, TRUE);
-    }
-    if (h && (smtpx_headers_flags(h) & SMTPX_HDR_LEADING_WS)) {
-        v->ambiguous = TRUE;
-        add_reason(reasons, "the header section starts with white space");
-    }
-    for (i = 0; h && from && i < smtpx_headers_count(h); i++) {
-        const smtpx_header_field_t *f = smtpx_headers_nth(h, i);
+/* Layout of the From field and the header section (RFC 5322 2.2, 4.5). */
+static void
+judge_layout(judge_t *j)
+{
+    smtpx_verdict_t *v = j->v;
+    guint32 ff = j->from ? j->from->flags : 0;
+    guint i;
 
-        if (!f || f == from)
+    if (ff & HDR_AMBIGUOUS_FLAGS) {
+        char *w = smtpx_header_flags_words(ff & HDR_AMBIGUOUS_FLAGS, ", ");
+
+        v->ambiguous = TRUE;
+        add_reason(j->reasons, "From field layout is ambiguous: %s", w);
+        g_free(w);
+    }
+    if (j->h && (smtpx_headers_flags(j->h) & SMTPX_HDR_LEADING_WS)) {
+        v->ambiguous = TRUE;
+        add_reason(j->reasons, "the header section starts with white space");
+    }
+    for (i = 0; j->h && j->from && i < smtpx_headers_count(j->h); i++) {
+        const smtpx_header_field_t *f = smtpx_headers_nth(j->h, i);
+
+        if (!f || f == j->from)
             break;
         if (f->flags & SMTPX_HDR_BLANK_CONTINUATION) {
             v->ambiguous = TRUE;
-            add_reason(reasons, "a white-space-only continuation line before "
-                       "From ends the header section for some parsers");
+            add_reason(j->reasons, "a white-space-only continuation line "
+                       "before From ends the header section for some parsers");
             break;
         }
     }
-    if (mf) {
-        char *w = mail_from_ambiguity(mf);
+}
+
+/* Ambiguity: the From readings, the layout, the MAIL FROM. */
+static void
+judge_ambiguity(judge_t *j)
+{
+    if (j->from && j->v->authors)
+        judge_readings(j);
+    judge_layout(j);
+    if (j->mf) {
+        char *w = mail_from_ambiguity(j->mf);
 
         if (w) {
-            v->ambiguous = TRUE;
-            add_reason(reasons, "MAIL FROM is ambiguous: %s", w);
+            j->v->ambiguous = TRUE;
+            add_reason(j->reasons, "MAIL FROM is ambiguous: %s", w);
             g_free(w);
         }
     }
+}
 
-    /* ---- display-name spoofing and look-alike domains ---- */
-    for (i = 0; v->authors && i < v->authors->mailboxes->len; i++) {
+/* Display names and comments showing another owner's address or domain. */
+static void
+judge_display_names(judge_t *j)
+{
+    smtpx_verdict_t *v = j->v;
+    guint i;
+
+    for (i = 0; v->authors && i < v->authors->mailboxes->len &&
+                !v->display_name_spoof; i++) {
         const smtpx_mailbox_t *mb = g_ptr_array_index(v->authors->mailboxes, i);
-        char *shown = NULL, *shown_domain = NULL, *why = NULL;
+        char *shown = NULL, *shown_domain = NULL, *sn, *sa;
+        const char *where = NULL;
 
-        /* The display name, then the comments: old mailers put the name
-         * in a comment ("x@example.com (Name)", RFC 5322 3.4) and many
-         * readers show it like a display name. */
-        if (!v->display_name_spoof) {
-            const char *where = NULL;
-
-            if (display_name_spoof_check(mb->display_name, mb->domain,
-                                         &shown, &shown_domain))
-                where = "display name";
-            else if (display_name_spoof_check(mb->comments, mb->domain,
-                                              &shown, &shown_domain))
-                where = "comment in the From address";
-            if (where) {
-                char *sn = shown_str(shown), *sa = shown_str(mb->address);
-
-                v->display_name_spoof = TRUE;
-                add_reason(reasons, "%s shows \"%s\" (%s) but the mailbox "
-                           "is %s", where, sn, shown_domain, sa);
-                g_free(sn);
-                g_free(sa);
-            }
-        }
+        /* The display name, then the comments: old mailers put the name in
+         * a comment ("x@example.com (Name)", RFC 5322 3.4) and many readers
+         * show it like a display name. */
+        if (display_name_spoof_check(mb->display_name, mb->domain,
+                                     &shown, &shown_domain))
+            where = "display name";
+        else if (display_name_spoof_check(mb->comments, mb->domain,
+                                          &shown, &shown_domain))
+            where = "comment in the From address";
+        if (!where)
+            continue;
+        sn = shown_str(shown);
+        sa = shown_str(mb->address);
+        v->display_name_spoof = TRUE;
+        add_reason(j->reasons, "%s shows \"%s\" (%s) but the mailbox is %s",
+                   where, sn, shown_domain, sa);
+        g_free(sn);
+        g_free(sa);
         g_free(shown);
         g_free(shown_domain);
-        if (!v->lookalike && mb->domain && lookalike_check(mb->domain, &why)) {
-            char *sd = shown_str(mb->domain);
+    }
+}
+
+/* Confusable names of different owners: two names of one organization
+ * (mail1.example.com, maill.example.com) deceive nobody about the owner. */
+static gboolean
+other_owner_confusable(const char *a, const char *b)
+{
+    char *oa = owner_of(a), *ob = owner_of(b);
+    gboolean r = !(oa && ob && strcmp(oa, ob) == 0) &&
+                 smtpx_domains_confusable(a, b);
+
+    g_free(oa);
+    g_free(ob);
+    return r;
+}
+
+/* A domain of the display name confusable with the mailbox's domain, or
+ * NULL (new string: the shown domain). */
+static char *
+confusable_in_display(const smtpx_mailbox_t *mb)
+{
+    GPtrArray *tokens = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *domains = g_ptr_array_new_with_free_func(g_free);
+    char *hit = NULL;
+    guint i;
+
+    display_name_domains(mb->display_name, tokens, domains);
+    display_name_domains(mb->comments, tokens, domains);
+    for (i = 0; i < domains->len && !hit; i++)
+        if (other_owner_confusable(g_ptr_array_index(domains, i), mb->domain))
+            hit = g_strdup(g_ptr_array_index(domains, i));
+    g_ptr_array_unref(tokens);
+    g_ptr_array_unref(domains);
+    return hit;
+}
+
+/* Look-alike author domains (Unicode TS 39 through ICU): a suspect label, a
+ * domain confusable with the envelope's, or with one the display name
+ * shows. */
+static void
+judge_lookalike(judge_t *j)
+{
+    smtpx_verdict_t *v = j->v;
+    guint i;
+
+    for (i = 0; v->authors && i < v->authors->mailboxes->len && !v->lookalike; i++) {
+        const smtpx_mailbox_t *mb = g_ptr_array_index(v->authors->mailboxes, i);
+        char *why = NULL, *sd, *conf = NULL;
+
+        if (!mb->domain)
+            continue;
+        sd = shown_str(mb->domain);
+        if (lookalike_check(mb->domain, &why)) {
+            v->lookalike = TRUE;
+            add_reason(j->reasons, "author domain %s: %s", sd, why);
+        } else if (v->envelope_domain &&
+                   other_owner_confusable(mb->domain, v->envelope_domain)) {
+            char *se = shown_str(v->envelope_domain);
 
             v->lookalike = TRUE;
-            add_reason(reasons, "author domain %s: %s", sd, why);
-            g_free(sd);
-        }
-        g_free(why);
-    }
+            add_reason(j->reasons, "author domain %s is confusable with the "
+                       "envelope domain %s (Unicode TS 39 4)", sd, se);
+            g_free(se);
+        } else if ((conf = confusable_in_display(mb)) != NULL) {
+            char *sc = shown_str(conf);
 
-    v->forged = !(env_aligned || v->exception || v->dkim_aligned) ||
+            v->lookalike = TRUE;
+            add_reason(j->reasons, "author domain %s is confusable with %s "
+                       "shown in the display name (Unicode TS 39 4)", sd, sc);
+            g_free(sc);
+        }
+        g_free(conf);
+        g_free(why);
+        g_free(sd);
+    }
+}
+
+smtpx_verdict_t *
+smtpx_authorship_judge(const smtpx_authorship_input_t *in)
+{
+    static const smtpx_authorship_input_t none;
+    smtpx_address_list_t *sender_list = NULL;
+    const smtpx_mailbox_t *sender = NULL;
+    smtpx_verdict_t *v = g_new0(smtpx_verdict_t, 1);
+    judge_t j;
+
+    memset(&j, 0, sizeof j);
+    j.in = in ? in : &none;
+    j.h = j.in->headers;
+    j.mf = j.in->mail_from;
+    j.v = v;
+    j.reasons = g_string_new(NULL);
+    j.notes = g_string_new(NULL);
+    v->decided = TRUE;
+    v->dkim_domains = g_ptr_array_new_with_free_func(g_free);
+
+    judge_fields(&j);
+    judge_missing(&j);
+    judge_from_fields(&j);
+    if (j.n_mailboxes > 1)
+        sender = judge_several_authors(&j, &sender_list);
+    judge_identity(&j, sender);
+    judge_envelope(&j);
+    judge_exceptions(&j);
+    judge_dkim(&j);
+    judge_ambiguity(&j);
+    judge_display_names(&j);
+    judge_lookalike(&j);
+
+    v->forged = !(j.env_aligned || v->exception || v->dkim_aligned) ||
                 v->ambiguous || v->missing || v->multiple ||
                 v->display_name_spoof || v->lookalike;
-    v->reasons = g_string_free(reasons, FALSE);
+    v->reasons = g_string_free(j.reasons, FALSE);
+    v->notes = g_string_free(j.notes, FALSE);
 
-    g_free(shown_author);
-    g_free(author_phrase);
-    g_free(from_norm);
-    g_free(env_norm);
+    smtpx_address_list_free(sender_list);
+    g_free(j.judged_domain);
+    g_free(j.judged_norm);
+    g_free(j.judged_org);
+    g_free(j.env_norm);
+    g_free(j.shown_author);
+    g_free(j.author_phrase);
     return v;
 }
 
@@ -1012,5 +1498,6 @@ smtpx_verdict_free(smtpx_verdict_t *v)
     g_free(v->return_path);
     g_free(v->exception_rule);
     g_free(v->reasons);
+    g_free(v->notes);
     g_free(v);
 }

@@ -5,8 +5,9 @@
  * organizational domains (RFC 7489 section 3.1; Public Suffix List through
  * libpsl), the HELO domain standing in for a null reverse-path (RFC 7208
  * section 2.4), DKIM-Signature d= alignment (claimed, not verified),
- * display-name spoofing, look-alike domains (IDNA via libidn2, scripts via
- * GLib) and ambiguity in the From field (RFC 5322 3.4, 3.6.2).
+ * display-name spoofing, look-alike domains (IDNA via libidn2, Unicode TS 39
+ * via ICU's spoof checker) and ambiguity in the From field judged by its
+ * readings (RFC 5322 3.4, 3.6.2; address.h).
  */
 #ifndef SMTPX_CORE_AUTHORSHIP_H
 #define SMTPX_CORE_AUTHORSHIP_H
@@ -55,14 +56,24 @@ typedef struct {
     gboolean envelope_invalid;
     gboolean dkim_aligned;
     gboolean display_name_spoof;
-    gboolean multiple;
+    gboolean multiple;           /* different From fields; several authors
+                                    without one Sender; authors of another
+                                    organization than the Sender (3.6.2) */
     gboolean missing;
-    gboolean ambiguous;
+    gboolean ambiguous;          /* readings of From name different
+                                    organizations, or its syntax leaves the
+                                    address's end unknown, or the layout
+                                    hides the field (RFC 5322 2.2, 4.5) */
     gboolean lookalike;
     gboolean exception;          /* a user exception matched */
     char    *exception_rule;     /* "envelope -> author" that matched, or NULL */
     char    *reasons;            /* the reasons in words, "; " separated;
                                     "" when not forged and nothing to say */
+    char    *notes;              /* protocol notes that change no author, in
+                                    words, "; " separated, "" when none:
+                                    From syntax outside RFC 5322 that every
+                                    reading agrees on, identical duplicate
+                                    From fields */
 } smtpx_verdict_t;
 
 /* Judges one message.  Never fails; returns a new verdict (free with
@@ -81,9 +92,25 @@ char *smtpx_org_domain(const char *domain);
 /* RFC 7489 3.1 relaxed alignment: TRUE when both have the same org domain. */
 gboolean smtpx_domains_aligned(const char *a, const char *b);
 
-/* TRUE when a label of domain (NUL-terminated, A-labels allowed) mixes
- * Unicode scripts after IDNA decoding (UTS 39 style mixed-script check). */
+/*
+ * smtpx_domain_is_lookalike - TRUE when a label of domain (NUL-terminated
+ * UTF-8, A-labels allowed and decoded through libidn2) is suspect under
+ * Unicode TS 39 as ICU's spoof checker implements it: not "highly
+ * restrictive" (mixed scripts other than Latin with Han/Kana/Hangul/
+ * Bopomofo, invisible characters, mixed digits; 5.2-5.4), or a non-ASCII
+ * label whose skeleton (4) is plain ASCII (a whole-script confusable such
+ * as all-Cyrillic "аррӏе").  One-script IDNs ("münchen") are clean.  NULL,
+ * invalid UTF-8, undecodable A-labels: FALSE.
+ */
 gboolean smtpx_domain_is_lookalike(const char *domain);
+
+/*
+ * smtpx_domains_confusable - TRUE when a and b (NUL-terminated, any case,
+ * A-labels allowed) are different names that UTS 39 section 4 finds
+ * confusable (same skeleton: "paypa1.com" and "paypal.com").  Identical
+ * names, NULL and unusable domains: FALSE.
+ */
+gboolean smtpx_domains_confusable(const char *a, const char *b);
 
 G_END_DECLS
 

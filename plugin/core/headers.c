@@ -408,7 +408,7 @@ smtpx_dkim_signature_wellformed(const guint8 *value, gsize len)
 }
 
 char *
-smtpx_header_flags_describe(guint32 flags)
+smtpx_header_flags_words(guint32 flags, const char *sep)
 {
     static const smtpx_flag_name_t names[] = {
         { SMTPX_HDR_WS_BEFORE_COLON, "whitespace between field name and colon" },
@@ -421,8 +421,15 @@ smtpx_header_flags_describe(guint32 flags)
         { SMTPX_HDR_BAD_NAME, "invalid character in field name" },
         { SMTPX_HDR_EMPTY_VALUE, "empty field body" },
         { SMTPX_HDR_TRUNCATED, "field cut at the header size limit" },
-        { SMTPX_HDR_BLANK_CONTINUATION, "whitespace-only continuation line" },
+        { SMTPX_HDR_BLANK_CONTINUATION, "whitespace-only continuation line "
+                                        "(some parsers end the header section there)" },
     };
 
-    return smtpx_flags_describe(flags, names, G_N_ELEMENTS(names), "; ", TRUE);
+    return smtpx_flags_describe(flags, names, G_N_ELEMENTS(names), sep, TRUE);
+}
+
+char *
+smtpx_header_flags_describe(guint32 flags)
+{
+    return smtpx_header_flags_words(flags, "; ");
 }

@@ -114,6 +114,10 @@ gboolean smtpx_dkim_signature_wellformed(const guint8 *value, gsize len);
  * new string (g_free). */
 char *smtpx_header_flags_describe(guint32 flags);
 
+/* The same words joined by sep (NUL-terminated, e.g. ", " inside a
+ * sentence); new string (g_free), "" when none. */
+char *smtpx_header_flags_words(guint32 flags, const char *sep);
+
 G_END_DECLS
 
 #endif /* SMTPX_CORE_HEADERS_H */

@@ -36,6 +36,8 @@
 #include "status_registry.h"
 #include "dkim.h"
 
+static void dkim_content(void *user, const guint8 *p, gsize n);
+
 #define MAX_ANOMALIES       16     /* per event */
 #define MAX_RCPTS           1000   /* listed per transaction */
 #define MAX_SMUGGLING       16     /* smuggling events per message */
@@ -118,6 +120,81 @@ typedef enum {
     S_INJECTED       /* after the 220 to STARTTLS: replies are injected */
 } server_state_t;
 
+/* Where TLS stands (RFC 3207; implicit TLS on port 465). */
+typedef enum {
+    TLS_CLEAR = 0,     /* plaintext, no STARTTLS accepted */
+    TLS_ACCEPTED,      /* a 220 answered STARTTLS (or the client began its
+                          handshake): plaintext is no longer expected */
+    TLS_ON_STARTTLS,   /* decrypted application data after STARTTLS */
+    TLS_ON_IMPLICIT    /* decrypted application data from the start */
+} tls_phase_t;
+
+#define TLS_IS_ON(s) ((s)->tls_phase >= TLS_ON_STARTTLS)
+#define STARTTLS_WAS_ACCEPTED(s) ((s)->tls_phase == TLS_ACCEPTED || \
+                                  (s)->tls_phase == TLS_ON_STARTTLS)
+
+/* Plaintext in one direction that the TLS layer will swallow. */
+typedef struct {
+    gboolean active;
+    gsize from;                  /* first octet of it in this feed */
+} inject_t;
+
+/* The message being received; begin_message resets it as one. */
+typedef struct {
+    smtpx_message_event_t *m;    /* NULL when none */
+    txn_t *txn;                  /* the transaction it belongs to */
+    gboolean judged;
+    gboolean body_seen;          /* a BODY item of it was seen */
+    guint64 body_first_feed;
+    guint smuggling_count;
+    gboolean data_gap;           /* a gap inside its DATA body */
+    gboolean chunk_last;         /* the current BDAT chunk is LAST */
+    guint64 chunk_size;          /* the size of the current BDAT chunk */
+} rx_t;
+
+/*
+ * What one phase of the session knows and where it stands: everything
+ * learnt in clear, which RFC 3207 4.2 has both sides discard when TLS
+ * starts.  smtpx_session_set_tls resets it as one (phase_reset).
+ */
+typedef struct {
+    /* Knowledge. */
+    const smtpx_ehlo_t *caps;    /* borrowed from a reply event */
+    gboolean caps_known;         /* an EHLO/HELO reply was seen */
+    char *helo;
+    gboolean authenticated;
+    txn_t *cur_txn;              /* MAIL seen, end of data not yet */
+
+    /* Client side. */
+    client_state_t cstate;
+    gboolean resync_flagged;     /* the resync already has its anomaly */
+    guint unknown_run;
+    gboolean queue_limit_flagged;
+    gboolean auth_continued;     /* a 334 was seen in this AUTH exchange */
+    pending_t *auth_pending;
+    pending_t *bdat_pending;     /* the BDAT whose chunk is being read,
+                                    while it waits for its reply */
+    gboolean bdat_refused;       /* that BDAT was refused before any octet
+                                    of its chunk came */
+    rx_t rx;                     /* the message being received */
+
+    /* Server side. */
+    server_state_t sstate;
+    smtpx_reply_t *reply;        /* reply being assembled */
+    guint64 reply_feed;
+    gsize reply_start;
+    gboolean reply_began_earlier;
+    guint64 reply_longest;       /* longest line, line ending included */
+    gboolean reply_injected;
+    gboolean bad_run;
+    gboolean unexpected_run;
+    gboolean gap_compat;
+
+    /* STARTTLS: plaintext windows and handshakes per direction. */
+    inject_t inject[2];
+    gboolean tls_started[2];     /* a TLS record was seen after STARTTLS */
+} phase_t;
+
 struct smtpx_session {
     smtpx_config_t cfg;
     smtpx_exception_t *exceptions;
@@ -135,53 +212,16 @@ struct smtpx_session {
     smtpx_time_t ts;
     GPtrArray *out;
     gsize len;
-
-    /* Session knowledge. */
-    const smtpx_ehlo_t *caps;    /* borrowed from a reply event */
-    gboolean caps_known;         /* an EHLO/HELO reply was seen */
-    char *helo;
-    gboolean tls;
-    gboolean starttls_accepted;
-    gboolean authenticated;
-    guint32 txn_count;
-    gboolean client_seen;
-    gboolean server_seen;
-    gboolean tls_started[2];     /* a TLS record was seen after STARTTLS */
-
-    /* Client side. */
-    client_state_t cstate;
-    gboolean resync_flagged;     /* the resync already has its anomaly */
-    guint unknown_run;
-    gboolean queue_limit_flagged;
-    gboolean auth_continued;     /* a 334 was seen in this AUTH exchange */
-    pending_t *auth_pending;
-    gboolean cinject_active;
-    gsize cinject_from;
-    txn_t *cur_txn;              /* MAIL seen, end of data not yet */
-    smtpx_message_event_t *msg;  /* message being received */
-    txn_t *msg_txn;
-    gboolean msg_judged;
-    gboolean msg_body_seen;      /* a BODY item of this message was seen */
-    guint64 msg_body_first_feed;
-    guint smuggling_count;
-    gboolean data_gap;           /* a gap inside the current DATA body */
-    gboolean chunk_last;         /* the current BDAT chunk is LAST */
     gsize body_feed_start;       /* where the body began in this feed */
     gboolean body_began_earlier;
 
-    /* Server side. */
-    server_state_t sstate;
-    smtpx_reply_t *reply;        /* reply being assembled */
-    guint64 reply_feed;
-    gsize reply_start;
-    gboolean reply_began_earlier;
-    guint64 reply_longest;       /* longest line, line ending included */
-    gboolean reply_injected;
-    gboolean bad_run;
-    gboolean unexpected_run;
-    gboolean gap_compat;
-    gboolean sinject_active;
-    gsize sinject_from;
+    /* The whole session. */
+    tls_phase_t tls_phase;
+    guint32 txn_count;
+    gboolean client_seen;
+    gboolean server_seen;
+
+    phase_t ph;                  /* reset when TLS starts */
 };
 
 /* ------------------------------------------------------------------ */
@@ -322,8 +362,10 @@ pending_new(pending_kind_t kind, smtpx_verb_t verb, const char *name,
 static void
 pending_drop(smtpx_session_t *s, pending_t *p)
 {
-    if (s->auth_pending == p)
-        s->auth_pending = NULL;
+    if (s->ph.auth_pending == p)
+        s->ph.auth_pending = NULL;
+    if (s->ph.bdat_pending == p)
+        s->ph.bdat_pending = NULL;
     g_free(p);
 }
 
@@ -345,11 +387,11 @@ pending_push(smtpx_session_t *s, pending_t *p, smtpx_event_t *ev)
 
     while (g_queue_get_length(&s->pending) >= cap) {
         pending_drop(s, g_queue_pop_head(&s->pending));
-        if (!s->queue_limit_flagged && ev) {
+        if (!s->ph.queue_limit_flagged && ev) {
             add_anomaly(ev, SMTPX_ANOM_QUEUE_LIMIT,
                         "more than %u commands without a reply: the oldest is "
                         "no longer matched to its reply", cap);
-            s->queue_limit_flagged = TRUE;
+            s->ph.queue_limit_flagged = TRUE;
         }
     }
     g_queue_push_tail(&s->pending, p);
@@ -365,13 +407,13 @@ txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from)
 
     t->ev = g_new0(smtpx_txn_event_t, 1);
     t->ev->number = ++s->txn_count;
-    t->ev->helo = g_strdup(s->helo);
+    t->ev->helo = g_strdup(s->ph.helo);
     if (mail_from)
         t->ev->mail_from = g_strdup(mail_from->null_path ? ""
                                     : (mail_from->mailbox ? mail_from->mailbox : ""));
     t->ev->rcpt_to = g_ptr_array_new_with_free_func(g_free);
-    t->ev->tls = s->tls;
-    t->ev->auth = s->authenticated;
+    t->ev->tls = TLS_IS_ON(s);
+    t->ev->auth = s->ph.authenticated;
     t->ev->first_frame = s->frame;
     t->mail_from = mail_from;
     g_ptr_array_add(s->txns, t);
@@ -408,8 +450,8 @@ txn_end(smtpx_session_t *s, txn_t *t, const char *reason,
     if (!t || t->emitted)
         return;
     t->emitted = TRUE;
-    if (s->cur_txn == t)
-        s->cur_txn = NULL;
+    if (s->ph.cur_txn == t)
+        s->ph.cur_txn = NULL;
     if (decisive && r) {
         code = r->code;
         status = r->status_text;
@@ -432,9 +474,9 @@ txn_end(smtpx_session_t *s, txn_t *t, const char *reason,
 static txn_t *
 detach_cur_txn(smtpx_session_t *s)
 {
-    txn_t *t = s->cur_txn;
+    txn_t *t = s->ph.cur_txn;
 
-    s->cur_txn = NULL;
+    s->ph.cur_txn = NULL;
     return t;
 }
 
@@ -449,12 +491,9 @@ begin_message(smtpx_session_t *s, txn_t *t)
     m->dkim = smtpx_dkim_msg_new(s->cfg.max_header_bytes ?
                                  s->cfg.max_header_bytes : 1);
     g_ptr_array_add(s->messages, m);
-    s->msg = m;
-    s->msg_txn = t;
-    s->msg_judged = FALSE;
-    s->msg_body_seen = FALSE;
-    s->smuggling_count = 0;
-    s->data_gap = FALSE;
+    memset(&s->ph.rx, 0, sizeof s->ph.rx);
+    s->ph.rx.m = m;
+    s->ph.rx.txn = t;
     if (t && !t->emitted)
         t->ev->message = m;
 }
@@ -472,13 +511,13 @@ static void
 judge_message(smtpx_session_t *s, gsize offset, gsize length,
               gboolean began_earlier, gboolean incomplete)
 {
-    smtpx_message_event_t *m = s->msg;
+    smtpx_message_event_t *m = s->ph.rx.m;
     smtpx_authorship_input_t in;
     smtpx_event_t *ev;
 
-    if (!m || s->msg_judged)
+    if (!m || s->ph.rx.judged)
         return;
-    s->msg_judged = TRUE;
+    s->ph.rx.judged = TRUE;
     smtpx_stream_set_want_lines(s->st[SMTPX_DIR_CLIENT], FALSE);
     smtpx_headers_finish(m->headers);
     if (incomplete)
@@ -488,8 +527,8 @@ judge_message(smtpx_session_t *s, gsize offset, gsize length,
      * nothing can be said about the author (not even "missing"). */
     if (!(m->incomplete && smtpx_headers_count_name(m->headers, "From") == 0)) {
         memset(&in, 0, sizeof(in));
-        in.mail_from = s->msg_txn ? s->msg_txn->mail_from : NULL;
-        in.helo = s->msg_txn ? s->msg_txn->ev->helo : s->helo;
+        in.mail_from = s->ph.rx.txn ? s->ph.rx.txn->mail_from : NULL;
+        in.helo = s->ph.rx.txn ? s->ph.rx.txn->ev->helo : s->ph.helo;
         in.headers = m->headers;
         in.exceptions = s->exceptions;
         in.n_exceptions = s->cfg.n_exceptions;
@@ -501,6 +540,8 @@ judge_message(smtpx_session_t *s, gsize offset, gsize length,
     ev->message = m;
     if (m->verdict && m->verdict->forged)
         add_anomaly(ev, SMTPX_ANOM_FORGED_FROM, "%s", verdict_text(m->verdict));
+    if (m->verdict && m->verdict->notes && *m->verdict->notes)
+        add_anomaly(ev, SMTPX_ANOM_FROM_SYNTAX, "%s", m->verdict->notes);
     if (smtpx_headers_truncated(m->headers))
         add_anomaly(ev, SMTPX_ANOM_HEADER_LIMIT,
                     "header section longer than %" G_GSIZE_FORMAT
@@ -528,23 +569,23 @@ judge_here(smtpx_session_t *s, gsize end_excl, gboolean incomplete)
 static void
 abandon_message(smtpx_session_t *s, const smtpx_event_t *ref)
 {
-    if (!s->msg)
+    if (!s->ph.rx.m)
         return;
-    s->msg->incomplete = TRUE;
-    if (!s->msg_judged)
+    s->ph.rx.m->incomplete = TRUE;
+    if (!s->ph.rx.judged)
         judge_message(s, ref ? ref->offset : 0, 0,
                       ref ? ref->began_earlier : TRUE, TRUE);
-    smtpx_dkim_msg_end(s->msg->dkim, FALSE, s->ts.secs);   /* DKIM */
-    s->msg = NULL;
-    s->msg_txn = NULL;
+    smtpx_dkim_msg_end(s->ph.rx.m->dkim, FALSE, s->ts.secs);   /* DKIM */
+    s->ph.rx.m = NULL;
+    s->ph.rx.txn = NULL;
 }
 
 static guint64
 size_limit(const smtpx_session_t *s)
 {
-    if (s->caps_known && s->caps && s->caps->size_present &&
-        s->caps->size_has_value)
-        return s->caps->size_limit;
+    if (s->ph.caps_known && s->ph.caps && s->ph.caps->size_present &&
+        s->ph.caps->size_has_value)
+        return s->ph.caps->size_limit;
     return 0;
 }
 
@@ -555,8 +596,8 @@ dkim_content(void *user, const guint8 *p, gsize n)
 {
     smtpx_session_t *s = user;
 
-    if (s->msg)
-        smtpx_dkim_msg_feed(s->msg->dkim, p, n);
+    if (s->ph.rx.m)
+        smtpx_dkim_msg_feed(s->ph.rx.m->dkim, p, n);
 }
 
 /* The whole message is in (end of DATA or of the LAST chunk). */
@@ -564,19 +605,19 @@ static void
 message_complete(smtpx_session_t *s, guint64 size, gsize offset, gsize length,
                  gboolean began_earlier, smtpx_event_t **end_ev)
 {
-    smtpx_message_event_t *m = s->msg;
+    smtpx_message_event_t *m = s->ph.rx.m;
     smtpx_event_t *ev;
     guint64 limit = size_limit(s);
 
-    if (m && !s->msg_judged)
-        judge_here(s, offset, s->data_gap);
+    if (m && !s->ph.rx.judged)
+        judge_here(s, offset, s->ph.rx.data_gap);
     if (m) {
         m->size = size;
         m->size_final = TRUE;
         m->end_frame = s->frame;
         /* DKIM: the body hashes are final now. */
         m->end_time = s->ts;
-        smtpx_dkim_msg_end(m->dkim, !m->incomplete && !s->data_gap, s->ts.secs);
+        smtpx_dkim_msg_end(m->dkim, !m->incomplete && !s->ph.rx.data_gap, s->ts.secs);
     }
     ev = emit(s, SMTPX_EV_END_OF_DATA, SMTPX_DIR_CLIENT, offset, length,
               began_earlier);
@@ -679,13 +720,13 @@ static void
 need_ext(smtpx_session_t *s, smtpx_event_t *ev, guint32 ext,
          const char *what, const char *keyword, const char *rfc)
 {
-    guint32 mask = s->caps ? s->caps->ext_mask : 0;
+    guint32 mask = s->ph.caps ? s->ph.caps->ext_mask : 0;
 
-    if (!s->caps_known || (mask & ext))
+    if (!s->ph.caps_known || (mask & ext))
         return;
     add_anomaly(ev, SMTPX_ANOM_UNADVERTISED,
                 "%s, but the server's %s reply did not advertise %s (%s)",
-                what, s->caps ? "EHLO" : "HELO", keyword, rfc);
+                what, s->ph.caps ? "EHLO" : "HELO", keyword, rfc);
 }
 
 /* Extra command line length that ESMTP parameters bring (RFC 5321
@@ -740,8 +781,8 @@ check_mail_params(smtpx_session_t *s, smtpx_event_t *ev,
 static void
 enter_resync(smtpx_session_t *s, gboolean flagged)
 {
-    s->cstate = C_RESYNC;
-    s->resync_flagged = flagged;
+    s->ph.cstate = C_RESYNC;
+    s->ph.resync_flagged = flagged;
 }
 
 static void
@@ -750,38 +791,112 @@ start_bdat(smtpx_session_t *s, const smtpx_stream_item_t *it, pending_t *p,
 {
     gboolean new_message = FALSE;
 
-    if (s->msg && s->msg_txn != s->cur_txn)
+    if (s->ph.rx.m && s->ph.rx.txn != s->ph.cur_txn)
         abandon_message(s, NULL);
-    if (!s->msg) {
-        begin_message(s, s->cur_txn);
+    if (!s->ph.rx.m) {
+        begin_message(s, s->ph.cur_txn);
         new_message = TRUE;
     }
     smtpx_stream_begin_bdat(s->st[SMTPX_DIR_CLIENT], b->chunk_size, new_message);
-    if (!new_message && s->msg_judged)
+    if (!new_message && s->ph.rx.judged)
         smtpx_stream_set_want_lines(s->st[SMTPX_DIR_CLIENT], FALSE);
-    s->chunk_last = b->last;
-    s->cstate = C_BDAT;
+    s->ph.rx.chunk_last = b->last;
+    s->ph.cstate = C_BDAT;
     s->body_feed_start = it->offset + it->length;
     s->body_began_earlier = FALSE;
-    p->txn = s->cur_txn;
+    p->txn = s->ph.cur_txn;
     p->bdat_last = b->last;
+    s->ph.bdat_pending = p;
+    s->ph.bdat_refused = FALSE;
+    s->ph.rx.chunk_size = b->chunk_size;
     if (b->last)
         detach_cur_txn(s);
 }
 
+/* An EHLO/HELO/LHLO was accepted (or nobody answers): its argument is the
+ * HELO domain from now on, and the transaction it interrupts ends (RFC
+ * 5321 4.1.4: the effect of a RSET). */
 static void
-client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
-               gboolean injected)
+helo_accepted(smtpx_session_t *s, pending_t *p, const smtpx_event_t *ev)
 {
-    smtpx_command_t *cmd = smtpx_command_parse(it->line, it->line_len);
+    txn_t *t = p->txn_abort;
+
+    g_free(s->ph.helo);
+    s->ph.helo = g_strdup(p->cmd ? p->cmd->helo : NULL);
+    if (t && s->ph.rx.m && s->ph.rx.txn == t)
+        abandon_message(s, ev);
+    if (t && s->ph.cur_txn == t)
+        detach_cur_txn(s);
+    if (t && !s->server_seen)
+        txn_end(s, t, p->name, NULL, FALSE, ev);
+}
+
+/* A MAIL was refused: the transaction it would have opened ends ("MAIL
+ * rejected"); one that was open before it goes on (RFC 5321 4.1.4: a
+ * rejected command changes no state; 3.3: a MAIL inside a transaction is a
+ * sequence error and the first envelope stays). */
+static void
+mail_refused(smtpx_session_t *s, pending_t *p)
+{
+    txn_t *prev = p->txn_abort;
+
+    p->txn_abort = NULL;
+    if (s->ph.cur_txn == p->txn)
+        s->ph.cur_txn = (prev && !prev->emitted) ? prev : NULL;
+}
+
+/* EHLO/HELO/LHLO argument and its syntax (RFC 5321 4.1.1.1). */
+static void
+parse_helo(smtpx_event_t *ev, smtpx_command_event_t *ce, const guint8 *args,
+           gsize alen, gboolean injected)
+{
+    const guint8 *h = args;
+    gsize hl = alen;
+
+    trim(&h, &hl);
+    ce->helo = smtpx_printable(h, hl);
+    ce->helo_kind = smtpx_helo_classify(args, alen);
+    if (!injected && ce->helo_kind != SMTPX_HELO_DOMAIN &&
+        ce->helo_kind != SMTPX_HELO_ADDRESS_LITERAL)
+        add_anomaly(ev, SMTPX_ANOM_HELO_SYNTAX,
+                    "%s argument \"%s\" is %s: RFC 5321 4.1.1.1 wants a "
+                    "domain or an address literal such as [192.0.2.1]",
+                    ce->verb_text, ce->helo, helo_kind_words(ce->helo_kind));
+}
+
+/* MAIL/RCPT path and its syntax (RFC 5321 4.1.2); *limit grows by the
+ * ESMTP parameters (4.5.3.1.4). */
+static void
+parse_mail_rcpt(smtpx_event_t *ev, smtpx_command_event_t *ce,
+                const guint8 *args, gsize alen, gboolean injected,
+                gsize *limit)
+{
+    gboolean is_mail = ce->verb == SMTPX_VERB_MAIL;
+
+    ce->path = smtpx_path_parse(args, alen, is_mail);
+    if (!injected && (ce->path->flags & SMTPX_PATH_SYNTAX_FLAGS)) {
+        char *d = smtpx_path_flags_describe(ce->path->flags &
+                                            SMTPX_PATH_SYNTAX_FLAGS);
+        add_anomaly(ev, SMTPX_ANOM_PATH_SYNTAX,
+                    "%s not in RFC 5321 4.1.2 form: %s",
+                    is_mail ? "reverse-path" : "forward-path", d);
+        g_free(d);
+    }
+    *limit += param_allowance(ce->path);
+}
+
+/*
+ * The first step of a command line: the COMMAND event with what its
+ * arguments say, parsed per verb (nothing in the session changes yet).
+ * *limit gets the longest line RFC 5321 4.5.3.1.4 allows it.
+ */
+static smtpx_command_event_t *
+command_event(const smtpx_stream_item_t *it, const smtpx_command_t *cmd,
+              smtpx_event_t *ev, gboolean injected, gsize *limit)
+{
     const guint8 *args = it->line + MIN(cmd->args_offset, it->line_len);
     gsize alen = it->line_len - MIN(cmd->args_offset, it->line_len);
-    smtpx_event_t *ev = emit(s, SMTPX_EV_COMMAND, SMTPX_DIR_CLIENT,
-                             it->offset, it->length, it->began_earlier);
     smtpx_command_event_t *ce = g_new0(smtpx_command_event_t, 1);
-    gsize limit = COMMAND_LINE_LIMIT;
-    pending_t *p;
-    txn_t *abort_txn = NULL;
 
     ev->command = ce;
     ce->verb = cmd->verb;
@@ -789,41 +904,18 @@ client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
     ce->injected = injected;
     if (cmd->verb != SMTPX_VERB_AUTH && alen > 0)
         ce->args = smtpx_printable(args, alen);
+    *limit = COMMAND_LINE_LIMIT;
 
     switch (cmd->verb) {
     case SMTPX_VERB_HELO:
     case SMTPX_VERB_EHLO:
-    case SMTPX_VERB_LHLO: {
-        const guint8 *h = args;
-        gsize hl = alen;
-
-        trim(&h, &hl);
-        ce->helo = smtpx_printable(h, hl);
-        ce->helo_kind = smtpx_helo_classify(args, alen);
-        if (!injected && ce->helo_kind != SMTPX_HELO_DOMAIN &&
-            ce->helo_kind != SMTPX_HELO_ADDRESS_LITERAL)
-            add_anomaly(ev, SMTPX_ANOM_HELO_SYNTAX,
-                        "%s argument \"%s\" is %s: RFC 5321 4.1.1.1 wants a "
-                        "domain or an address literal such as [192.0.2.1]",
-                        ce->verb_text, ce->helo, helo_kind_words(ce->helo_kind));
+    case SMTPX_VERB_LHLO:
+        parse_helo(ev, ce, args, alen, injected);
         break;
-    }
     case SMTPX_VERB_MAIL:
-    case SMTPX_VERB_RCPT: {
-        gboolean is_mail = cmd->verb == SMTPX_VERB_MAIL;
-
-        ce->path = smtpx_path_parse(args, alen, is_mail);
-        if (!injected && (ce->path->flags & SMTPX_PATH_SYNTAX_FLAGS)) {
-            char *d = smtpx_path_flags_describe(ce->path->flags &
-                                                SMTPX_PATH_SYNTAX_FLAGS);
-            add_anomaly(ev, SMTPX_ANOM_PATH_SYNTAX,
-                        "%s not in RFC 5321 4.1.2 form: %s",
-                        is_mail ? "reverse-path" : "forward-path", d);
-            g_free(d);
-        }
-        limit += param_allowance(ce->path);
+    case SMTPX_VERB_RCPT:
+        parse_mail_rcpt(ev, ce, args, alen, injected, limit);
         break;
-    }
     case SMTPX_VERB_BDAT:
         ce->bdat = smtpx_bdat_parse(args, alen);
         break;
@@ -838,11 +930,15 @@ client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
     default:
         break;
     }
+    return ce;
+}
 
-    if (injected) {
-        smtpx_command_free(cmd);
-        return;
-    }
+/* Line length, pipelining and the queue after a server gap: what any
+ * command says about the sequence (RFC 5321 4.5.3.1.4; RFC 2920). */
+static void
+command_sequence(smtpx_session_t *s, const smtpx_stream_item_t *it,
+                 smtpx_event_t *ev, smtpx_command_event_t *ce, gsize limit)
+{
     if (it->raw_len > limit)
         add_anomaly(ev, SMTPX_ANOM_LINE_TOO_LONG,
                     "command line of %" G_GUINT64_FORMAT " octets with its "
@@ -852,13 +948,13 @@ client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
     /*
      * After bytes of the server stream were lost, a client that may not
      * pipeline (PIPELINING not advertised or not known, RFC 2920) sends a
-     * command only once
-     * it has read the replies to the earlier ones: those replies were in the
-     * lost bytes.  Forget the commands still waiting, so that the next reply
-     * is matched to this command and not, one behind, to an old one.
+     * command only once it has read the replies to the earlier ones: those
+     * replies were in the lost bytes.  Forget the commands still waiting,
+     * so that the next reply is matched to this command and not, one
+     * behind, to an old one.
      */
-    if (s->gap_compat && !(s->caps_known && s->caps &&
-                           (s->caps->ext_mask & SMTPX_EXT_PIPELINING)))
+    if (s->ph.gap_compat && !(s->ph.caps_known && s->ph.caps &&
+                           (s->ph.caps->ext_mask & SMTPX_EXT_PIPELINING)))
         pending_clear(s);
 
     ce->pipelined = s->server_seen && !g_queue_is_empty(&s->pending);
@@ -866,132 +962,234 @@ client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
         need_ext(s, ev, SMTPX_EXT_PIPELINING,
                  "command sent before the reply to the previous one",
                  "PIPELINING", "RFC 2920");
+}
 
-    p = pending_new(P_CMD, cmd->verb, ce->verb_text, s);
-    p->cmd = ce;
+/* EHLO/HELO/LHLO: RFC 5321 4.1.4: a refused one leaves the server in the
+ * state it was in; only an accepted one resets the session (the reply
+ * applies it: helo_accepted).  With no server octet ever seen nobody
+ * answers: applied now. */
+static void
+apply_helo(smtpx_session_t *s, smtpx_event_t *ev, pending_t *p)
+{
+    /* Until a HELO is accepted, the one sent is all that is known (its
+     * reply may be lost in a gap). */
+    if (!s->ph.helo && p->cmd && p->cmd->helo)
+        s->ph.helo = g_strdup(p->cmd->helo);
+    p->txn_abort = s->ph.cur_txn;
+    if (!s->server_seen)
+        helo_accepted(s, p, ev);
+}
 
-    if (cmd->verb != SMTPX_VERB_UNKNOWN)
-        s->unknown_run = 0;
+/* MAIL: a MAIL inside a transaction is refused (503, RFC 5321 4.1.4, 3.3)
+ * and keeps the first envelope: the reply restores it (mail_refused); an
+ * accepted one ends the old transaction.  Returns the transaction to end
+ * now when nobody will answer. */
+static txn_t *
+apply_mail(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
+           pending_t *p)
+{
+    txn_t *abort_now = NULL;
 
-    switch (cmd->verb) {
+    p->txn_abort = detach_cur_txn(s);
+    if (!s->server_seen) {
+        abandon_message(s, ev);
+        abort_now = p->txn_abort;
+    }
+    check_mail_params(s, ev, ce->path, TRUE);
+    s->ph.cur_txn = p->txn = txn_new(s, ce->path);
+    return abort_now;
+}
+
+/* RCPT: one more forward-path for the summary (at most MAX_RCPTS). */
+static void
+apply_rcpt(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
+           pending_t *p)
+{
+    smtpx_txn_event_t *t;
+
+    check_mail_params(s, ev, ce->path, FALSE);
+    p->txn = s->ph.cur_txn;
+    if (!s->ph.cur_txn)
+        return;
+    t = s->ph.cur_txn->ev;
+    if (t->rcpt_to->len < MAX_RCPTS) {
+        g_ptr_array_add(t->rcpt_to, g_strdup(ce->path->mailbox ?
+                                             ce->path->mailbox : ""));
+    } else if (!t->rcpt_truncated) {
+        t->rcpt_truncated = TRUE;
+        add_anomaly(ev, SMTPX_ANOM_QUEUE_LIMIT,
+                    "more than %d recipients in this transaction: the "
+                    "summary lists the first %d", MAX_RCPTS, MAX_RCPTS);
+    }
+}
+
+/* DATA: the body follows the 354; clients that do not wait send it right
+ * away.  Either way the next client octets are message. */
+static void
+apply_data(smtpx_session_t *s, const smtpx_stream_item_t *it,
+           smtpx_event_t *ev, pending_t *p)
+{
+    p->txn = s->ph.cur_txn;
+    if (s->ph.rx.m)
+        abandon_message(s, ev);
+    begin_message(s, s->ph.cur_txn);
+    smtpx_stream_begin_data(s->st[SMTPX_DIR_CLIENT]);
+    s->ph.cstate = C_DATA;
+    s->body_feed_start = it->offset + it->length;
+    s->body_began_earlier = FALSE;
+}
+
+/* BDAT: a chunk of exactly the size given (RFC 3030 2), or a resync when
+ * the size is unusable. */
+static void
+apply_bdat(smtpx_session_t *s, const smtpx_stream_item_t *it,
+           smtpx_event_t *ev, smtpx_command_event_t *ce, pending_t *p)
+{
+    static const char *const why[] = {
+        "valid", "missing", "not a number", "too large",
+        "followed by a word other than LAST"
+    };
+    guint e = (guint)ce->bdat.error;
+
+    need_ext(s, ev, SMTPX_EXT_CHUNKING, "BDAT used", "CHUNKING", "RFC 3030");
+    if (ce->bdat.error == SMTPX_BDAT_OK) {
+        start_bdat(s, it, p, &ce->bdat);
+        return;
+    }
+    add_anomaly(ev, SMTPX_ANOM_BDAT_SIZE,
+                "BDAT chunk size %s (RFC 3030 3): the chunk cannot be "
+                "delimited; resynchronising on the next command line",
+                e < G_N_ELEMENTS(why) ? why[e] : "invalid");
+    p->txn = s->ph.cur_txn;
+    enter_resync(s, TRUE);
+}
+
+/* AUTH: cleartext and mechanism checks (RFC 4954 4); SASL lines follow. */
+static void
+apply_auth(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
+           pending_t *p)
+{
+    if (!TLS_IS_ON(s))
+        add_anomaly(ev, SMTPX_ANOM_CLEARTEXT_AUTH,
+                    "AUTH %s without TLS: the credentials cross the network "
+                    "in clear", ce->auth_mechanism ? ce->auth_mechanism
+                                                   : "(no mechanism)");
+    if (s->ph.caps_known && s->ph.caps && (s->ph.caps->ext_mask & SMTPX_EXT_AUTH) &&
+        ce->auth_mechanism &&
+        !smtpx_ehlo_has_auth_mechanism(s->ph.caps, ce->auth_mechanism))
+        add_anomaly(ev, SMTPX_ANOM_UNADVERTISED,
+                    "AUTH mechanism %s is not among those the server "
+                    "advertised (RFC 4954 4)", ce->auth_mechanism);
+    else
+        need_ext(s, ev, SMTPX_EXT_AUTH, "AUTH used", "AUTH", "RFC 4954");
+    s->ph.cstate = C_AUTH;
+    s->ph.auth_continued = FALSE;
+    s->ph.auth_pending = p;
+}
+
+/* An unknown verb (or an empty line): a note, and a resync after
+ * UNKNOWN_RUN_LIMIT of them in a row. */
+static void
+apply_unknown(smtpx_session_t *s, const smtpx_stream_item_t *it,
+              smtpx_event_t *ev, smtpx_command_event_t *ce)
+{
+    s->ph.unknown_run++;
+    if (s->ph.unknown_run >= UNKNOWN_RUN_LIMIT) {
+        add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND,
+                    "%s: %u unknown commands in a row; lines are skipped "
+                    "until a known command", it->line_len ?
+                    "unknown command verb" : "empty command line",
+                    s->ph.unknown_run);
+        enter_resync(s, TRUE);
+        s->ph.unknown_run = 0;
+    } else if (it->line_len == 0) {
+        add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND, "empty command line");
+    } else {
+        add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND,
+                    "unknown command verb \"%.64s\"", ce->verb_text);
+    }
+}
+
+/*
+ * The second step of a command line: what it does to the session as it is
+ * sent (the reply may confirm or undo it: reply_effects).  Returns a
+ * transaction to end now because no server octet was ever seen, or NULL.
+ */
+static txn_t *
+apply_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
+              smtpx_event_t *ev, smtpx_command_event_t *ce, pending_t *p)
+{
+    if (ce->verb != SMTPX_VERB_UNKNOWN)
+        s->ph.unknown_run = 0;
+
+    switch (ce->verb) {
     case SMTPX_VERB_HELO:
     case SMTPX_VERB_EHLO:
     case SMTPX_VERB_LHLO:
-        g_free(s->helo);
-        s->helo = g_strdup(ce->helo);
-        abandon_message(s, ev);
-        abort_txn = p->txn_abort = detach_cur_txn(s);
-        break;
+        apply_helo(s, ev, p);
+        return NULL;
     case SMTPX_VERB_MAIL:
-        abandon_message(s, ev);
-        abort_txn = p->txn_abort = detach_cur_txn(s);
-        check_mail_params(s, ev, ce->path, TRUE);
-        s->cur_txn = p->txn = txn_new(s, ce->path);
-        break;
+        return apply_mail(s, ev, ce, p);
     case SMTPX_VERB_RCPT:
-        check_mail_params(s, ev, ce->path, FALSE);
-        p->txn = s->cur_txn;
-        if (s->cur_txn) {
-            smtpx_txn_event_t *t = s->cur_txn->ev;
-            if (t->rcpt_to->len < MAX_RCPTS) {
-                g_ptr_array_add(t->rcpt_to, g_strdup(ce->path->mailbox ?
-                                                     ce->path->mailbox : ""));
-            } else if (!t->rcpt_truncated) {
-                t->rcpt_truncated = TRUE;
-                add_anomaly(ev, SMTPX_ANOM_QUEUE_LIMIT,
-                            "more than %d recipients in this transaction: "
-                            "the summary lists the first %d",
-                            MAX_RCPTS, MAX_RCPTS);
-            }
-        }
-        break;
+        apply_rcpt(s, ev, ce, p);
+        return NULL;
     case SMTPX_VERB_DATA:
-        p->txn = s->cur_txn;
-        /* The body follows the 354; clients that do not wait send it
-         * right away.  Either way the next client octets are message. */
-        if (s->msg)
-            abandon_message(s, ev);
-        begin_message(s, s->cur_txn);
-        smtpx_stream_begin_data(s->st[SMTPX_DIR_CLIENT]);
-        s->cstate = C_DATA;
-        s->body_feed_start = it->offset + it->length;
-        s->body_began_earlier = FALSE;
-        break;
+        apply_data(s, it, ev, p);
+        return NULL;
     case SMTPX_VERB_BDAT:
-        need_ext(s, ev, SMTPX_EXT_CHUNKING, "BDAT used", "CHUNKING", "RFC 3030");
-        if (ce->bdat.error != SMTPX_BDAT_OK) {
-            static const char *const why[] = {
-                "valid", "missing", "not a number", "too large",
-                "followed by a word other than LAST"
-            };
-            guint e = (guint)ce->bdat.error;
-            add_anomaly(ev, SMTPX_ANOM_BDAT_SIZE,
-                        "BDAT chunk size %s (RFC 3030 3): the chunk cannot be "
-                        "delimited; resynchronising on the next command line",
-                        e < G_N_ELEMENTS(why) ? why[e] : "invalid");
-            p->txn = s->cur_txn;
-            enter_resync(s, TRUE);
-        } else {
-            start_bdat(s, it, p, &ce->bdat);
-        }
-        break;
+        apply_bdat(s, it, ev, ce, p);
+        return NULL;
     case SMTPX_VERB_RSET:
     case SMTPX_VERB_QUIT:
         abandon_message(s, ev);
-        abort_txn = p->txn_abort = detach_cur_txn(s);
-        break;
+        p->txn_abort = detach_cur_txn(s);
+        return p->txn_abort;
     case SMTPX_VERB_STARTTLS:
         need_ext(s, ev, SMTPX_EXT_STARTTLS, "STARTTLS used", "STARTTLS",
                  "RFC 3207");
-        s->cstate = C_STARTTLS;
-        s->cinject_active = TRUE;
-        s->cinject_from = it->offset + it->length;
-        break;
+        s->ph.cstate = C_STARTTLS;
+        s->ph.inject[SMTPX_DIR_CLIENT].active = TRUE;
+        s->ph.inject[SMTPX_DIR_CLIENT].from = it->offset + it->length;
+        return NULL;
     case SMTPX_VERB_AUTH:
-        if (!s->tls)
-            add_anomaly(ev, SMTPX_ANOM_CLEARTEXT_AUTH,
-                        "AUTH %s without TLS: the credentials cross the "
-                        "network in clear", ce->auth_mechanism ?
-                        ce->auth_mechanism : "(no mechanism)");
-        if (s->caps_known && s->caps &&
-            (s->caps->ext_mask & SMTPX_EXT_AUTH) && ce->auth_mechanism &&
-            !smtpx_ehlo_has_auth_mechanism(s->caps, ce->auth_mechanism))
-            add_anomaly(ev, SMTPX_ANOM_UNADVERTISED,
-                        "AUTH mechanism %s is not among those the server "
-                        "advertised (RFC 4954 4)", ce->auth_mechanism);
-        else
-            need_ext(s, ev, SMTPX_EXT_AUTH, "AUTH used", "AUTH", "RFC 4954");
-        s->cstate = C_AUTH;
-        s->auth_continued = FALSE;
-        s->auth_pending = p;
-        break;
+        apply_auth(s, ev, ce, p);
+        return NULL;
     case SMTPX_VERB_UNKNOWN:
-        s->unknown_run++;
-        if (s->unknown_run >= UNKNOWN_RUN_LIMIT) {
-            add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND,
-                        "%s: %u unknown commands in a row; lines are skipped "
-                        "until a known command", it->line_len ?
-                        "unknown command verb" : "empty command line",
-                        s->unknown_run);
-            enter_resync(s, TRUE);
-            s->unknown_run = 0;
-        } else if (it->line_len == 0) {
-            add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND, "empty command line");
-        } else {
-            add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND,
-                        "unknown command verb \"%.64s\"", ce->verb_text);
-        }
-        break;
+        apply_unknown(s, it, ev, ce);
+        return NULL;
     default:
-        break;
+        return NULL;
     }
+}
 
+/* A command line: parsed (command_event), checked against the sequence
+ * (command_sequence), applied (apply_command) and queued for its reply.
+ * An injected line (after STARTTLS, before TLS) is shown and changes
+ * nothing. */
+static void
+client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
+               gboolean injected)
+{
+    smtpx_command_t *cmd = smtpx_command_parse(it->line, it->line_len);
+    smtpx_event_t *ev = emit(s, SMTPX_EV_COMMAND, SMTPX_DIR_CLIENT,
+                             it->offset, it->length, it->began_earlier);
+    gsize limit;
+    smtpx_command_event_t *ce = command_event(it, cmd, ev, injected, &limit);
+    pending_t *p;
+    txn_t *abort_now;
+
+    smtpx_command_free(cmd);
+    if (injected)
+        return;
+    command_sequence(s, it, ev, ce, limit);
+    p = pending_new(P_CMD, ce->verb, ce->verb_text, s);
+    p->cmd = ce;
+    abort_now = apply_command(s, it, ev, ce, p);
     pending_push(s, p, ev);
 
     /* No server octet ever seen: nobody will answer, end what this ends. */
-    if (!s->server_seen && abort_txn)
-        txn_end(s, abort_txn, ce->verb_text, NULL, FALSE, ev);
-    smtpx_command_free(cmd);
+    if (!s->server_seen && abort_now)
+        txn_end(s, abort_now, ce->verb_text, NULL, FALSE, ev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1003,9 +1201,9 @@ auth_line(smtpx_session_t *s, const smtpx_stream_item_t *it)
     /* Never kept: offsets only. */
     emit(s, SMTPX_EV_AUTH_LINE, SMTPX_DIR_CLIENT, it->offset, it->length,
          it->began_earlier);
-    if (s->auth_continued && s->auth_pending) {
-        s->auth_pending->frame = s->frame;
-        s->auth_pending->time = s->ts;
+    if (s->ph.auth_continued && s->ph.auth_pending) {
+        s->ph.auth_pending->frame = s->frame;
+        s->ph.auth_pending->time = s->ts;
     }
 }
 
@@ -1015,45 +1213,45 @@ static void
 resync_end_of_data(smtpx_session_t *s, const smtpx_stream_item_t *it)
 {
     smtpx_event_t *ev = NULL;
-    txn_t *t = s->msg ? s->msg_txn : NULL;
+    txn_t *t = s->ph.rx.m ? s->ph.rx.txn : NULL;
     pending_t *p;
 
-    if (s->msg) {
-        s->msg->incomplete = TRUE;
+    if (s->ph.rx.m) {
+        s->ph.rx.m->incomplete = TRUE;
         message_complete(s, smtpx_stream_size(s->st[SMTPX_DIR_CLIENT]),
                          it->offset, it->length, it->began_earlier, &ev);
-        s->msg = NULL;
-        s->msg_txn = NULL;
+        s->ph.rx.m = NULL;
+        s->ph.rx.txn = NULL;
     } else {
         ev = emit(s, SMTPX_EV_END_OF_DATA, SMTPX_DIR_CLIENT, it->offset,
                   it->length, it->began_earlier);
     }
     p = pending_new(P_END_OF_DATA, SMTPX_VERB_DATA, "<end-of-data>", s);
     p->txn = t;
-    if (t == s->cur_txn)
+    if (t == s->ph.cur_txn)
         detach_cur_txn(s);
     pending_push(s, p, ev);
-    s->cstate = C_COMMAND;
-    s->unknown_run = 0;
+    s->ph.cstate = C_COMMAND;
+    s->ph.unknown_run = 0;
 }
 
 static void
 client_line(smtpx_session_t *s, const smtpx_stream_item_t *it)
 {
-    switch (s->cstate) {
+    switch (s->ph.cstate) {
     case C_STARTTLS:
     case C_TLS_WAIT:
         client_command(s, it, TRUE);
         return;
     case C_AUTH:
-        if (!s->auth_continued) {
+        if (!s->ph.auth_continued) {
             smtpx_command_t *cmd = smtpx_command_parse(it->line, it->line_len);
             gboolean plain = plainly_command(cmd, it->line, it->line_len);
 
             smtpx_command_free(cmd);
             if (plain) {
                 /* A command after AUTH with an initial response. */
-                s->cstate = C_COMMAND;
+                s->ph.cstate = C_COMMAND;
                 client_command(s, it, FALSE);
                 return;
             }
@@ -1073,19 +1271,19 @@ client_line(smtpx_session_t *s, const smtpx_stream_item_t *it)
         plain = plainly_command(cmd, it->line, it->line_len);
         smtpx_command_free(cmd);
         if (plain) {
-            s->cstate = C_COMMAND;
-            s->unknown_run = 0;
+            s->ph.cstate = C_COMMAND;
+            s->ph.unknown_run = 0;
             client_command(s, it, FALSE);
             return;
         }
-        if (!s->resync_flagged) {
+        if (!s->ph.resync_flagged) {
             smtpx_event_t *ev = emit(s, SMTPX_EV_ANOMALY, SMTPX_DIR_CLIENT,
                                      it->offset, it->length, it->began_earlier);
             add_anomaly(ev, SMTPX_ANOM_UNKNOWN_COMMAND,
                         "client line that is not a command: client lines are "
                         "skipped until a recognisable command (the capture "
                         "may have started mid-session)");
-            s->resync_flagged = TRUE;
+            s->ph.resync_flagged = TRUE;
         }
         return;
     }
@@ -1129,25 +1327,30 @@ preview_lines(const guint8 *p, gsize len)
 static void
 smuggling_event(smtpx_session_t *s, const smtpx_stream_item_t *it)
 {
+    smtpx_anomaly_kind_t kind = SMTPX_ANOM_SMUGGLING;
     smtpx_event_t *ev;
     GString *t;
 
-    if (s->smuggling_count >= MAX_SMUGGLING)
+    if (s->ph.rx.smuggling_count >= MAX_SMUGGLING)
         return;
-    s->smuggling_count++;
+    s->ph.rx.smuggling_count++;
     ev = emit(s, SMTPX_EV_ANOMALY, SMTPX_DIR_CLIENT, it->offset, it->length,
               it->began_earlier);
     t = g_string_new(NULL);
+    /* A bare line end alone is a protocol note; only a "." line that some
+     * server may take for the end of data is smuggling (a LOOKALIKE). */
     switch (it->kind) {
     case SMTPX_SITEM_BARE_LF:
+        kind = SMTPX_ANOM_BARE_LINE_END;
         g_string_append(t, "bare LF line ending in message data (RFC 5321 "
                         "2.3.8 forbids it); servers differ on whether it ends "
-                        "a line, which is what SMTP smuggling exploits");
+                        "a line, but no end-of-data look-alike follows here");
         break;
     case SMTPX_SITEM_BARE_CR:
+        kind = SMTPX_ANOM_BARE_LINE_END;
         g_string_append(t, "bare CR in message data (RFC 5321 2.3.8 forbids "
-                        "it); servers differ on whether it ends a line, which "
-                        "is what SMTP smuggling exploits");
+                        "it); servers differ on whether it ends a line, but "
+                        "no end-of-data look-alike follows here");
         break;
     default:
         g_string_append_printf(t, "end-of-data look-alike %s inside DATA: "
@@ -1162,9 +1365,9 @@ smuggling_event(smtpx_session_t *s, const smtpx_stream_item_t *it)
         }
         break;
     }
-    if (s->smuggling_count == MAX_SMUGGLING)
+    if (s->ph.rx.smuggling_count == MAX_SMUGGLING)
         g_string_append(t, "; further ones in this message are not reported");
-    add_anomaly(ev, SMTPX_ANOM_SMUGGLING, "%s", t->str);
+    add_anomaly(ev, kind, "%s", t->str);
     g_string_free(t, TRUE);
 }
 
@@ -1176,12 +1379,12 @@ client_item(smtpx_session_t *s, const smtpx_stream_item_t *it)
         client_line(s, it);
         break;
     case SMTPX_SITEM_BODY: {
-        gboolean earlier = s->msg_body_seen &&
-                           s->msg_body_first_feed != s->feed_no;
+        gboolean earlier = s->ph.rx.body_seen &&
+                           s->ph.rx.body_first_feed != s->feed_no;
 
-        if (!s->msg_body_seen) {
-            s->msg_body_seen = TRUE;
-            s->msg_body_first_feed = s->feed_no;
+        if (!s->ph.rx.body_seen) {
+            s->ph.rx.body_seen = TRUE;
+            s->ph.rx.body_first_feed = s->feed_no;
         }
         emit(s, SMTPX_EV_DATA, SMTPX_DIR_CLIENT, it->offset, it->length,
              earlier && it->offset == 0);
@@ -1190,11 +1393,11 @@ client_item(smtpx_session_t *s, const smtpx_stream_item_t *it)
     case SMTPX_SITEM_BODY_LINE: {
         smtpx_headers_status_t hs;
 
-        if (!s->msg || s->msg_judged) {
+        if (!s->ph.rx.m || s->ph.rx.judged) {
             smtpx_stream_set_want_lines(s->st[SMTPX_DIR_CLIENT], FALSE);
             break;
         }
-        hs = smtpx_headers_add_line(s->msg->headers, it->line, it->line_len,
+        hs = smtpx_headers_add_line(s->ph.rx.m->headers, it->line, it->line_len,
                                     it->eol == SMTPX_EOL_LF);
         if (hs != SMTPX_HEADERS_MORE)
             judge_here(s, it->offset + it->length, FALSE);
@@ -1215,16 +1418,16 @@ client_item(smtpx_session_t *s, const smtpx_stream_item_t *it)
         break;
     case SMTPX_SITEM_END_OF_DATA: {
         smtpx_event_t *ev = NULL;
-        txn_t *t = s->msg ? s->msg_txn : s->cur_txn;
+        txn_t *t = s->ph.rx.m ? s->ph.rx.txn : s->ph.cur_txn;
         pending_t *p;
 
         message_complete(s, it->size, it->offset, it->length,
                          it->began_earlier, &ev);
-        s->msg = NULL;
-        s->msg_txn = NULL;
-        s->data_gap = FALSE;
-        s->cstate = C_COMMAND;
-        if (t == s->cur_txn)
+        s->ph.rx.m = NULL;
+        s->ph.rx.txn = NULL;
+        s->ph.rx.data_gap = FALSE;
+        s->ph.cstate = C_COMMAND;
+        if (t == s->ph.cur_txn)
             detach_cur_txn(s);
         p = pending_new(P_END_OF_DATA, SMTPX_VERB_DATA, "<end-of-data>", s);
         p->txn = t;
@@ -1234,16 +1437,16 @@ client_item(smtpx_session_t *s, const smtpx_stream_item_t *it)
         break;
     }
     case SMTPX_SITEM_CHUNK_END:
-        s->cstate = C_COMMAND;
-        if (s->chunk_last) {
+        s->ph.cstate = C_COMMAND;
+        if (s->ph.rx.chunk_last) {
             smtpx_event_t *ev = NULL;
-            txn_t *t = s->msg_txn;
+            txn_t *t = s->ph.rx.txn;
 
             message_complete(s, it->size, it->offset, it->length,
                              it->began_earlier, &ev);
-            s->msg = NULL;
-            s->msg_txn = NULL;
-            s->chunk_last = FALSE;
+            s->ph.rx.m = NULL;
+            s->ph.rx.txn = NULL;
+            s->ph.rx.chunk_last = FALSE;
             if (!s->server_seen)
                 txn_end(s, t, "end of data", NULL, TRUE, ev);
         }
@@ -1288,7 +1491,7 @@ match_pending(smtpx_session_t *s, guint16 code)
             pending_drop(s, g_queue_pop_head(&s->pending));
             continue;
         }
-        if (!s->gap_compat || reply_fits(p, code))
+        if (!s->ph.gap_compat || reply_fits(p, code))
             return p;
         for (l = s->pending.head ? s->pending.head->next : NULL; l; l = l->next)
             if (reply_fits(l->data, code))
@@ -1327,8 +1530,8 @@ status_checks(smtpx_session_t *s, smtpx_event_t *ev, const smtpx_reply_t *r,
         return;
     if (cls != 2 && cls != 4 && cls != 5)
         return;
-    if (s->caps_known && s->caps &&
-        (s->caps->ext_mask & SMTPX_EXT_ENHANCEDSTATUSCODES))
+    if (s->ph.caps_known && s->ph.caps &&
+        (s->ph.caps->ext_mask & SMTPX_EXT_ENHANCEDSTATUSCODES))
         add_anomaly(ev, SMTPX_ANOM_STATUS_MISSING,
                     "no enhanced status code although the server advertised "
                     "ENHANCEDSTATUSCODES (RFC 2034 3)");
@@ -1363,140 +1566,194 @@ guess_ehlo(const smtpx_reply_t *r)
 static void
 starttls_accepted(smtpx_session_t *s, const smtpx_event_t *ev)
 {
-    s->starttls_accepted = TRUE;
-    s->cstate = C_TLS_WAIT;
-    s->sstate = S_INJECTED;
-    s->sinject_active = TRUE;
-    s->sinject_from = ev->offset + ev->length;
+    s->tls_phase = TLS_ACCEPTED;
+    s->ph.cstate = C_TLS_WAIT;
+    s->ph.sstate = S_INJECTED;
+    s->ph.inject[SMTPX_DIR_SERVER].active = TRUE;
+    s->ph.inject[SMTPX_DIR_SERVER].from = ev->offset + ev->length;
 }
 
+/* The reply to EHLO/LHLO/HELO: capabilities, and the reset an accepted one
+ * brings (RFC 5321 4.1.4; a refused one changes nothing). */
+static void
+reply_helo(smtpx_session_t *s, smtpx_event_t *ev, smtpx_reply_event_t *re,
+           pending_t *p)
+{
+    const smtpx_reply_t *r = re->reply;
+
+    if (r->code == 250 && p->verb != SMTPX_VERB_HELO && !re->ehlo) {
+        re->ehlo = smtpx_ehlo_parse(r);
+        s->ph.caps = re->ehlo;
+        s->ph.caps_known = TRUE;
+    } else if (r->code == 250 && p->verb == SMTPX_VERB_HELO) {
+        s->ph.caps = NULL;
+        s->ph.caps_known = TRUE;
+    }
+    if (r->code / 100 == 2)
+        helo_accepted(s, p, ev);
+    else
+        p->txn_abort = NULL;
+}
+
+/* The reply to MAIL: a refusal ends the attempt and keeps the transaction
+ * open before it (mail_refused); an acceptance ends that one's message. */
+static void
+reply_mail(smtpx_session_t *s, smtpx_event_t *ev, const smtpx_reply_t *r,
+           pending_t *p, gboolean negative)
+{
+    txn_note_reply(p->txn, r);
+    if (negative) {
+        mail_refused(s, p);
+        txn_end(s, p->txn, "MAIL rejected", r, TRUE, ev);
+    } else if (p->txn_abort && s->ph.rx.m && s->ph.rx.txn == p->txn_abort) {
+        abandon_message(s, ev);
+    }
+}
+
+/* The final reply to DATA (not 354): a refusal means the body begun at the
+ * DATA command was not one (RFC 5321 3.3). */
+static void
+reply_data(smtpx_session_t *s, smtpx_event_t *ev, const smtpx_reply_t *r,
+           pending_t *p, gboolean negative)
+{
+    if (r->code == 354)
+        return;
+    txn_note_reply(p->txn, r);
+    if (!negative)
+        return;
+    if (s->ph.cstate == C_DATA && s->ph.rx.m && s->ph.rx.txn == p->txn) {
+        smtpx_stream_end_body(s->st[SMTPX_DIR_CLIENT]);
+        if (!s->ph.rx.body_seen) {
+            if (p->txn && p->txn->ev->message == s->ph.rx.m)
+                p->txn->ev->message = NULL;
+            s->ph.rx.m = NULL;
+            s->ph.rx.txn = NULL;
+            s->ph.cstate = C_COMMAND;
+        } else {
+            abandon_message(s, ev);
+            enter_resync(s, FALSE);
+        }
+    }
+    txn_end(s, p->txn, "DATA rejected", r, TRUE, ev);
+}
+
+/* The reply to BDAT.  Refused before any octet of its chunk came: the
+ * client waited for this reply and may send a command instead of the chunk
+ * (checked on its next octets, bdat_refused_check). */
+static void
+reply_bdat(smtpx_session_t *s, smtpx_event_t *ev, const smtpx_reply_t *r,
+           pending_t *p, gboolean negative)
+{
+    txn_note_reply(p->txn, r);
+    if (negative && s->ph.bdat_pending == p && s->ph.cstate == C_BDAT &&
+        s->ph.rx.chunk_size > 0 &&
+        smtpx_stream_bdat_remaining(s->st[SMTPX_DIR_CLIENT]) == s->ph.rx.chunk_size)
+        s->ph.bdat_refused = TRUE;
+    if (p->bdat_last)
+        txn_end(s, p->txn, "end of data", r, TRUE, ev);
+}
+
+/* The reply to AUTH: a 334 keeps AUTH pending (RFC 4954 4); returns
+ * whether the entry is answered. */
+static gboolean
+reply_auth(smtpx_session_t *s, smtpx_reply_event_t *re)
+{
+    const smtpx_reply_t *r = re->reply;
+
+    if (r->code == 334) {
+        re->intermediate = TRUE;
+        s->ph.auth_continued = TRUE;
+        if (s->ph.cstate == C_COMMAND)
+            s->ph.cstate = C_AUTH;
+        return FALSE;
+    }
+    if (r->code / 100 == 2)
+        s->ph.authenticated = TRUE;
+    if (s->ph.cstate == C_AUTH)
+        s->ph.cstate = C_COMMAND;
+    return TRUE;
+}
+
+/* What a reply does to the session, by the entry it answers; the entry
+ * leaves the queue unless it is still waiting (a 334 to AUTH). */
 static void
 reply_effects(smtpx_session_t *s, smtpx_event_t *ev, smtpx_reply_event_t *re,
               pending_t *p)
 {
     smtpx_reply_t *r = re->reply;
-    guint cls = r->code / 100;
-    gboolean negative = cls == 4 || cls == 5;
+    gboolean negative = r->code / 100 == 4 || r->code / 100 == 5;
     gboolean pop = TRUE;
 
     if (p->kind == P_END_OF_DATA) {
         txn_note_reply(p->txn, r);
         txn_end(s, p->txn, "end of data", r, TRUE, ev);
-        goto done;
+    } else if (p->kind == P_CMD) {
+        switch (p->verb) {
+        case SMTPX_VERB_EHLO:
+        case SMTPX_VERB_LHLO:
+        case SMTPX_VERB_HELO:
+            reply_helo(s, ev, re, p);
+            break;
+        case SMTPX_VERB_MAIL:
+            reply_mail(s, ev, r, p, negative);
+            break;
+        case SMTPX_VERB_RCPT:
+            txn_note_reply(p->txn, r);
+            break;
+        case SMTPX_VERB_DATA:
+            reply_data(s, ev, r, p, negative);
+            break;
+        case SMTPX_VERB_BDAT:
+            reply_bdat(s, ev, r, p, negative);
+            break;
+        case SMTPX_VERB_AUTH:
+            pop = reply_auth(s, re);
+            break;
+        case SMTPX_VERB_STARTTLS:
+            if (r->code == 220)
+                starttls_accepted(s, ev);
+            else if (s->ph.cstate == C_STARTTLS)
+                s->ph.cstate = C_COMMAND;
+            break;
+        default:
+            break;
+        }
+        if (p->txn_abort)
+            txn_end(s, p->txn_abort, p->name, r, FALSE, ev);
     }
-    if (p->kind == P_GREETING)
-        goto done;
-
-    switch (p->verb) {
-    case SMTPX_VERB_EHLO:
-    case SMTPX_VERB_LHLO:
-        if (r->code == 250 && !re->ehlo) {
-            re->ehlo = smtpx_ehlo_parse(r);
-            s->caps = re->ehlo;
-            s->caps_known = TRUE;
-        }
-        break;
-    case SMTPX_VERB_HELO:
-        if (r->code == 250) {
-            s->caps = NULL;
-            s->caps_known = TRUE;
-        }
-        break;
-    case SMTPX_VERB_MAIL:
-        txn_note_reply(p->txn, r);
-        if (negative)
-            txn_end(s, p->txn, "MAIL rejected", r, TRUE, ev);
-        break;
-    case SMTPX_VERB_RCPT:
-        txn_note_reply(p->txn, r);
-        break;
-    case SMTPX_VERB_DATA:
-        if (r->code == 354)
-            break;
-        txn_note_reply(p->txn, r);
-        if (!negative)
-            break;
-        /* DATA rejected: the body begun at the DATA command was not one. */
-        if (s->cstate == C_DATA && s->msg && s->msg_txn == p->txn) {
-            smtpx_stream_end_body(s->st[SMTPX_DIR_CLIENT]);
-            if (!s->msg_body_seen) {
-                if (p->txn && p->txn->ev->message == s->msg)
-                    p->txn->ev->message = NULL;
-                s->msg = NULL;
-                s->msg_txn = NULL;
-                s->cstate = C_COMMAND;
-            } else {
-                abandon_message(s, ev);
-                enter_resync(s, FALSE);
-            }
-        }
-        txn_end(s, p->txn, "DATA rejected", r, TRUE, ev);
-        break;
-    case SMTPX_VERB_BDAT:
-        txn_note_reply(p->txn, r);
-        if (p->bdat_last)
-            txn_end(s, p->txn, "end of data", r, TRUE, ev);
-        break;
-    case SMTPX_VERB_AUTH:
-        if (r->code == 334) {
-            re->intermediate = TRUE;
-            s->auth_continued = TRUE;
-            if (s->cstate == C_COMMAND)
-                s->cstate = C_AUTH;
-            pop = FALSE;
-            break;
-        }
-        if (cls == 2)
-            s->authenticated = TRUE;
-        if (s->cstate == C_AUTH)
-            s->cstate = C_COMMAND;
-        break;
-    case SMTPX_VERB_STARTTLS:
-        if (r->code == 220)
-            starttls_accepted(s, ev);
-        else if (s->cstate == C_STARTTLS)
-            s->cstate = C_COMMAND;
-        break;
-    default:
-        break;
-    }
-    if (p->txn_abort)
-        txn_end(s, p->txn_abort, p->name, r, FALSE, ev);
-
-done:
     if (pop) {
         g_queue_remove(&s->pending, p);
         pending_drop(s, p);
     }
     if (g_queue_is_empty(&s->pending))
-        s->queue_limit_flagged = FALSE;
+        s->ph.queue_limit_flagged = FALSE;
 }
 
 static void
 complete_reply(smtpx_session_t *s, const smtpx_stream_item_t *last)
 {
-    smtpx_reply_t *r = s->reply;
+    smtpx_reply_t *r = s->ph.reply;
     smtpx_reply_event_t *re = g_new0(smtpx_reply_event_t, 1);
-    gboolean earlier = s->reply_began_earlier || s->reply_feed != s->feed_no;
-    gsize start = earlier ? 0 : s->reply_start;
+    gboolean earlier = s->ph.reply_began_earlier || s->ph.reply_feed != s->feed_no;
+    gsize start = earlier ? 0 : s->ph.reply_start;
     gsize end = last->offset + last->length;
     smtpx_event_t *ev;
     pending_t *p;
 
-    s->reply = NULL;
+    s->ph.reply = NULL;
     ev = emit(s, SMTPX_EV_REPLY, SMTPX_DIR_SERVER, start,
               end > start ? end - start : 0, earlier);
     ev->reply = re;
     re->reply = r;
     re->cmd_verb = SMTPX_VERB_UNKNOWN;
     re->reply_time = s->ts;
-    re->injected = s->reply_injected;
+    re->injected = s->ph.reply_injected;
 
-    if (s->reply_longest > REPLY_LINE_LIMIT)
+    if (s->ph.reply_longest > REPLY_LINE_LIMIT)
         add_anomaly(ev, SMTPX_ANOM_LINE_TOO_LONG,
                     "reply line of %" G_GUINT64_FORMAT " octets with its line "
                     "ending: RFC 5321 4.5.3.1.5 allows %d",
-                    s->reply_longest, REPLY_LINE_LIMIT);
+                    s->ph.reply_longest, REPLY_LINE_LIMIT);
     if (r->bad_line)
         add_anomaly(ev, SMTPX_ANOM_BAD_REPLY,
                     "a line without a reply code ended this multi-line reply "
@@ -1509,43 +1766,43 @@ complete_reply(smtpx_session_t *s, const smtpx_stream_item_t *last)
         return;
 
     p = match_pending(s, r->code);
-    if (!p && s->cstate == C_DATA && s->data_gap && r->code / 100 != 3) {
+    if (!p && s->ph.cstate == C_DATA && s->ph.rx.data_gap && r->code / 100 != 3) {
         /* The end of data was lost in the gap: this answers it. */
-        txn_t *t = s->msg_txn;
+        txn_t *t = s->ph.rx.txn;
 
         smtpx_stream_end_body(s->st[SMTPX_DIR_CLIENT]);
         abandon_message(s, ev);
         enter_resync(s, TRUE);
-        s->data_gap = FALSE;
+        s->ph.rx.data_gap = FALSE;
         p = pending_new(P_END_OF_DATA, SMTPX_VERB_DATA, "<end-of-data>", NULL);
         p->txn = t;
-        if (t == s->cur_txn)
+        if (t == s->ph.cur_txn)
             detach_cur_txn(s);
         g_queue_push_head(&s->pending, p);
     }
     if (!p) {
         status_checks(s, ev, r, NULL);
-        if (!s->unexpected_run)
+        if (!s->ph.unexpected_run)
             add_anomaly(ev, SMTPX_ANOM_UNEXPECTED_REPLY,
                         "no command is waiting for this reply (capture started "
                         "mid-session, or segments were lost)");
-        s->unexpected_run = TRUE;
-        if (r->code == 354 && (s->cstate == C_COMMAND || s->cstate == C_RESYNC)) {
+        s->ph.unexpected_run = TRUE;
+        if (r->code == 354 && (s->ph.cstate == C_COMMAND || s->ph.cstate == C_RESYNC)) {
             /* The DATA was not captured; its body follows. */
-            begin_message(s, s->cur_txn);
+            begin_message(s, s->ph.cur_txn);
             smtpx_stream_begin_data(s->st[SMTPX_DIR_CLIENT]);
-            s->cstate = C_DATA;
+            s->ph.cstate = C_DATA;
             s->body_feed_start = 0;
             s->body_began_earlier = FALSE;
         } else if ((re->ehlo = guess_ehlo(r)) != NULL) {
-            s->caps = re->ehlo;
-            s->caps_known = TRUE;
+            s->ph.caps = re->ehlo;
+            s->ph.caps_known = TRUE;
         }
         return;
     }
-    s->unexpected_run = FALSE;
-    s->gap_compat = FALSE;
-    s->sstate = S_NORMAL;
+    s->ph.unexpected_run = FALSE;
+    s->ph.gap_compat = FALSE;
+    s->ph.sstate = S_NORMAL;
 
     re->cmd_name = p->name;
     re->cmd_verb = p->verb;
@@ -1560,11 +1817,11 @@ complete_reply(smtpx_session_t *s, const smtpx_stream_item_t *last)
 static void
 server_line(smtpx_session_t *s, const smtpx_stream_item_t *it)
 {
-    if (!s->reply) {
+    if (!s->ph.reply) {
         smtpx_reply_line_t rl;
 
         if (!smtpx_reply_line_parse(it->line, it->line_len, &rl)) {
-            if (s->sstate == S_RESYNC || s->bad_run)
+            if (s->ph.sstate == S_RESYNC || s->ph.bad_run)
                 return;
             {
                 smtpx_event_t *ev = emit(s, SMTPX_EV_ANOMALY, SMTPX_DIR_SERVER,
@@ -1575,22 +1832,22 @@ server_line(smtpx_session_t *s, const smtpx_stream_item_t *it)
                             "three digits, then SP, '-' or the line end); "
                             "lines are skipped until a reply");
             }
-            s->bad_run = TRUE;
+            s->ph.bad_run = TRUE;
             return;
         }
-        s->bad_run = FALSE;
-        if (s->sstate == S_RESYNC)
-            s->sstate = S_NORMAL;
-        s->reply = smtpx_reply_new();
-        s->reply_feed = s->feed_no;
-        s->reply_start = it->offset;
-        s->reply_began_earlier = it->began_earlier;
-        s->reply_longest = 0;
-        s->reply_injected = s->sstate == S_INJECTED;
+        s->ph.bad_run = FALSE;
+        if (s->ph.sstate == S_RESYNC)
+            s->ph.sstate = S_NORMAL;
+        s->ph.reply = smtpx_reply_new();
+        s->ph.reply_feed = s->feed_no;
+        s->ph.reply_start = it->offset;
+        s->ph.reply_began_earlier = it->began_earlier;
+        s->ph.reply_longest = 0;
+        s->ph.reply_injected = s->ph.sstate == S_INJECTED;
     }
-    if (it->raw_len > s->reply_longest)
-        s->reply_longest = it->raw_len;
-    if (smtpx_reply_add_line(s->reply, it->line, it->line_len))
+    if (it->raw_len > s->ph.reply_longest)
+        s->ph.reply_longest = it->raw_len;
+    if (smtpx_reply_add_line(s->ph.reply, it->line, it->line_len))
         complete_reply(s, it);
 }
 
@@ -1639,8 +1896,8 @@ smtpx_session_new(const smtpx_config_t *cfg)
     g_queue_init(&s->pending);
     g_queue_push_tail(&s->pending,
                       pending_new(P_GREETING, SMTPX_VERB_UNKNOWN, "<greeting>", NULL));
-    s->cstate = C_COMMAND;
-    s->sstate = S_NORMAL;
+    s->ph.cstate = C_COMMAND;
+    s->ph.sstate = S_NORMAL;
     return s;
 }
 
@@ -1650,7 +1907,7 @@ smtpx_session_free(smtpx_session_t *s)
     if (!s)
         return;
     pending_clear(s);
-    smtpx_reply_free(s->reply);
+    smtpx_reply_free(s->ph.reply);
     smtpx_stream_free(s->st[0]);
     smtpx_stream_free(s->st[1]);
     g_ptr_array_unref(s->events);
@@ -1658,7 +1915,7 @@ smtpx_session_free(smtpx_session_t *s)
     g_ptr_array_unref(s->txns);
     g_free(s->exceptions);
     g_ptr_array_unref(s->exception_strings);
-    g_free(s->helo);
+    g_free(s->ph.helo);
     g_free(s);
 }
 
@@ -1674,11 +1931,10 @@ looks_like_tls(const guint8 *data, gsize len)
 static void
 flush_injection(smtpx_session_t *s, smtpx_dir_t dir)
 {
-    gboolean *active = dir == SMTPX_DIR_CLIENT ? &s->cinject_active
-                                               : &s->sinject_active;
-    gsize from = dir == SMTPX_DIR_CLIENT ? s->cinject_from : s->sinject_from;
+    inject_t *w = &s->ph.inject[dir];
+    gsize from = w->from;
 
-    if (*active && from < s->len) {
+    if (w->active && from < s->len) {
         smtpx_event_t *ev = emit(s, SMTPX_EV_ANOMALY, dir, from, s->len - from,
                                  FALSE);
         if (dir == SMTPX_DIR_CLIENT)
@@ -1694,7 +1950,50 @@ flush_injection(smtpx_session_t *s, smtpx_dir_t dir)
                         "keeps them reads them as replies inside the TLS "
                         "session (response injection)", s->len - from);
     }
-    *active = FALSE;
+    w->active = FALSE;
+}
+
+/*
+ * A BDAT refused before any octet of its chunk came (reply_effects): RFC
+ * 3030 2 has the server read the chunk anyway, but a client that waited
+ * for the reply may send a command instead (seen in the wild: "BDAT 100",
+ * "503 5.5.1", "RSET").  When the client's next octets begin with a line
+ * that is plainly a command, the chunk was never sent: chunk mode ends and
+ * the message it opened is forgotten (it got no octet).  Otherwise the
+ * octets are the chunk, as the RFC wants.
+ */
+static void
+bdat_refused_check(smtpx_session_t *s, const guint8 *data, gsize len)
+{
+    const guint8 *lf;
+    smtpx_command_t *cmd;
+    gsize n;
+    gboolean plain;
+
+    if (!s->ph.bdat_refused)
+        return;
+    s->ph.bdat_refused = FALSE;
+    if (s->ph.cstate != C_BDAT ||
+        smtpx_stream_bdat_remaining(s->st[SMTPX_DIR_CLIENT]) != s->ph.rx.chunk_size)
+        return;
+    lf = memchr(data, '\n', MIN(len, (gsize)COMMAND_LINE_LIMIT));
+    if (!lf || lf == data || lf[-1] != '\r')
+        return;
+    n = (gsize)(lf - data) - 1;
+    cmd = smtpx_command_parse(data, n);
+    plain = plainly_command(cmd, data, n);
+    smtpx_command_free(cmd);
+    if (!plain)
+        return;
+    smtpx_stream_end_body(s->st[SMTPX_DIR_CLIENT]);
+    if (s->ph.rx.m && !s->ph.rx.body_seen) {
+        if (s->ph.rx.txn && s->ph.rx.txn->ev->message == s->ph.rx.m)
+            s->ph.rx.txn->ev->message = NULL;
+        s->ph.rx.m = NULL;
+        s->ph.rx.txn = NULL;
+    }
+    s->ph.rx.chunk_last = FALSE;
+    s->ph.cstate = C_COMMAND;
 }
 
 void
@@ -1724,45 +2023,47 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
             s->client_seen = TRUE;
             /* The client speaks before any server octet: the capture most
              * likely began mid-session (or the client talks early). */
-            if (!s->server_seen && s->cstate == C_COMMAND)
+            if (!s->server_seen && s->ph.cstate == C_COMMAND)
                 enter_resync(s, FALSE);
         }
     } else {
         s->server_seen = TRUE;
     }
 
-    if (s->starttls_accepted && !s->tls) {
+    if (s->tls_phase == TLS_ACCEPTED) {
         /* Once a direction has begun its handshake, later segments are
          * the rest of TLS records: nothing to read in them. */
-        if (s->tls_started[dir])
+        if (s->ph.tls_started[dir])
             goto out;
         if (looks_like_tls(data, len)) {
-            s->tls_started[dir] = TRUE;
+            s->ph.tls_started[dir] = TRUE;
             goto out;
         }
         /* Plaintext where TLS was expected. */
         if (dir == SMTPX_DIR_CLIENT) {
-            s->cstate = C_TLS_WAIT;
-            s->cinject_active = TRUE;
-            s->cinject_from = 0;
+            s->ph.cstate = C_TLS_WAIT;
+            s->ph.inject[SMTPX_DIR_CLIENT].active = TRUE;
+            s->ph.inject[SMTPX_DIR_CLIENT].from = 0;
         } else {
-            s->sstate = S_INJECTED;
-            s->sinject_active = TRUE;
-            s->sinject_from = 0;
+            s->ph.sstate = S_INJECTED;
+            s->ph.inject[SMTPX_DIR_SERVER].active = TRUE;
+            s->ph.inject[SMTPX_DIR_SERVER].from = 0;
         }
-    } else if (dir == SMTPX_DIR_CLIENT && s->cstate == C_STARTTLS) {
+    } else if (dir == SMTPX_DIR_CLIENT && s->ph.cstate == C_STARTTLS) {
         if (looks_like_tls(data, len)) {
             /* The 220 was not captured; the handshake has begun. */
-            s->starttls_accepted = TRUE;
-            s->tls_started[SMTPX_DIR_CLIENT] = TRUE;
-            s->cstate = C_TLS_WAIT;
+            s->tls_phase = TLS_ACCEPTED;
+            s->ph.tls_started[SMTPX_DIR_CLIENT] = TRUE;
+            s->ph.cstate = C_TLS_WAIT;
             goto out;
         }
-        s->cinject_active = TRUE;
-        s->cinject_from = 0;
+        s->ph.inject[SMTPX_DIR_CLIENT].active = TRUE;
+        s->ph.inject[SMTPX_DIR_CLIENT].from = 0;
     }
 
     st = s->st[dir];
+    if (dir == SMTPX_DIR_CLIENT)
+        bdat_refused_check(s, data, len);
     smtpx_stream_begin(st, data, len);
     if (dir == SMTPX_DIR_CLIENT) {
         s->body_feed_start = 0;
@@ -1806,33 +2107,33 @@ smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
                     "octets missing in the %s stream (TCP gap); the analysis "
                     "resynchronises", dir_name(dir));
 
-    if (s->starttls_accepted && !s->tls)
+    if (s->tls_phase == TLS_ACCEPTED)
         goto out;
 
     if (dir == SMTPX_DIR_CLIENT) {
         smtpx_stream_mode_t mode = smtpx_stream_gap(s->st[dir], missing);
 
-        switch (s->cstate) {
+        switch (s->ph.cstate) {
         case C_DATA:
             /* Still inside DATA: the end of data will be found. */
-            s->data_gap = TRUE;
-            if (s->msg) {
-                s->msg->incomplete = TRUE;
-                if (!s->msg_judged)
+            s->ph.rx.data_gap = TRUE;
+            if (s->ph.rx.m) {
+                s->ph.rx.m->incomplete = TRUE;
+                if (!s->ph.rx.judged)
                     judge_message(s, 0, 0, TRUE, TRUE);
             }
             break;
         case C_BDAT:
-            if (s->msg) {
-                s->msg->incomplete = TRUE;
-                if (!s->msg_judged)
+            if (s->ph.rx.m) {
+                s->ph.rx.m->incomplete = TRUE;
+                if (!s->ph.rx.judged)
                     judge_message(s, 0, 0, TRUE, TRUE);
             }
             if (mode != SMTPX_STREAM_BDAT) {
                 /* The chunk end is lost. */
-                if (s->chunk_last) {
-                    s->msg = NULL;
-                    s->msg_txn = NULL;
+                if (s->ph.rx.chunk_last) {
+                    s->ph.rx.m = NULL;
+                    s->ph.rx.txn = NULL;
                 }
                 enter_resync(s, TRUE);
             }
@@ -1846,12 +2147,12 @@ smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
         }
     } else {
         smtpx_stream_gap(s->st[dir], missing);
-        smtpx_reply_free(s->reply);
-        s->reply = NULL;
-        if (s->sstate != S_INJECTED)
-            s->sstate = S_RESYNC;
-        s->gap_compat = TRUE;
-        s->bad_run = FALSE;
+        smtpx_reply_free(s->ph.reply);
+        s->ph.reply = NULL;
+        if (s->ph.sstate != S_INJECTED)
+            s->ph.sstate = S_RESYNC;
+        s->ph.gap_compat = TRUE;
+        s->ph.bad_run = FALSE;
     }
 out:
     s->out = NULL;
@@ -1860,13 +2161,33 @@ out:
 gboolean
 smtpx_session_starttls_accepted(const smtpx_session_t *s)
 {
-    return s && s->starttls_accepted;
+    return s && STARTTLS_WAS_ACCEPTED(s);
 }
 
 gboolean
 smtpx_session_tls(const smtpx_session_t *s)
 {
-    return s && s->tls;
+    return s && TLS_IS_ON(s);
+}
+
+/* Everything one phase knew goes (RFC 3207 4.2): the queue, the streams
+ * and partial lines, the reply being assembled, the phase state; a
+ * transaction open across STARTTLS dies with it (its events stay owned by
+ * the session's lists). */
+static void
+phase_reset(smtpx_session_t *s)
+{
+    pending_clear(s);
+    smtpx_reply_free(s->ph.reply);
+    g_free(s->ph.helo);
+    memset(&s->ph, 0, sizeof s->ph);
+    s->ph.cstate = C_COMMAND;
+    s->ph.sstate = S_NORMAL;
+    smtpx_stream_free(s->st[SMTPX_DIR_CLIENT]);
+    smtpx_stream_free(s->st[SMTPX_DIR_SERVER]);
+    s->st[SMTPX_DIR_CLIENT] = smtpx_stream_new(s->cfg.max_line);
+    s->st[SMTPX_DIR_SERVER] = smtpx_stream_new(s->cfg.max_line);
+    smtpx_stream_set_content_cb(s->st[SMTPX_DIR_CLIENT], dkim_content, s);
 }
 
 void
@@ -1875,43 +2196,20 @@ smtpx_session_set_tls(smtpx_session_t *s, gboolean tls)
     if (!s)
         return;
     if (!tls) {
-        s->tls = FALSE;
+        if (s->tls_phase == TLS_ON_STARTTLS)
+            s->tls_phase = TLS_ACCEPTED;
+        else if (s->tls_phase == TLS_ON_IMPLICIT)
+            s->tls_phase = TLS_CLEAR;
         return;
     }
-    if (s->tls)
+    if (TLS_IS_ON(s))
         return;
-    s->tls = TRUE;
-    if (!s->starttls_accepted)
-        return;          /* implicit TLS: nothing was said in clear */
-
+    if (s->tls_phase == TLS_CLEAR) {
+        s->tls_phase = TLS_ON_IMPLICIT;  /* nothing was said in clear */
+        return;
+    }
     /* RFC 3207 4.2: both sides discard what they learnt before TLS; the
      * client starts again with EHLO. */
-    pending_clear(s);
-    smtpx_reply_free(s->reply);
-    s->reply = NULL;
-    smtpx_stream_free(s->st[SMTPX_DIR_CLIENT]);
-    smtpx_stream_free(s->st[SMTPX_DIR_SERVER]);
-    s->st[SMTPX_DIR_CLIENT] = smtpx_stream_new(s->cfg.max_line);
-    s->st[SMTPX_DIR_SERVER] = smtpx_stream_new(s->cfg.max_line);
-    smtpx_stream_set_content_cb(s->st[SMTPX_DIR_CLIENT], dkim_content, s);
-    s->caps = NULL;
-    s->caps_known = FALSE;
-    g_free(s->helo);
-    s->helo = NULL;
-    s->authenticated = FALSE;
-    s->cur_txn = NULL;        /* a transaction open across STARTTLS dies */
-    s->msg = NULL;
-    s->msg_txn = NULL;
-    s->cstate = C_COMMAND;
-    s->sstate = S_NORMAL;
-    s->resync_flagged = FALSE;
-    s->unknown_run = 0;
-    s->auth_continued = FALSE;
-    s->bad_run = FALSE;
-    s->unexpected_run = FALSE;
-    s->gap_compat = FALSE;
-    s->data_gap = FALSE;
-    s->cinject_active = FALSE;
-    s->sinject_active = FALSE;
-    s->tls_started[0] = s->tls_started[1] = FALSE;
+    s->tls_phase = TLS_ON_STARTTLS;
+    phase_reset(s);
 }

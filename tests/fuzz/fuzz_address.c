@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * fuzz_address.c - libFuzzer target for the RFC 5322 address-list parser,
- * RFC 2047 decoding, the header accumulator and the verdict.
+ * its readings, RFC 2047 decoding, the header accumulator and the verdict.
  */
 #include "address.h"
 #include "authorship.h"
@@ -13,6 +13,7 @@ int
 LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
 {
     smtpx_address_list_t *list = smtpx_address_list_parse(data, size);
+    GPtrArray *readings = smtpx_address_readings(data, size);
     char *dec = smtpx_rfc2047_decode(data, size, NULL);
     smtpx_headers_t *h = smtpx_headers_new(2048);
     smtpx_authorship_input_t in = { 0 };
@@ -35,5 +36,6 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
     smtpx_headers_free(h);
     g_free(dec);
     smtpx_address_list_free(list);
+    g_ptr_array_unref(readings);
     return 0;
 }

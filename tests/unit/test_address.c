@@ -44,7 +44,9 @@ check_mb(const smtpx_address_list_t *l, guint i, const char *name,
     g_assert_cmpstr(m->address, ==, address);
 }
 
-#define AMBIG SMTPX_ADDR_AMBIGUOUS_FLAGS
+/* Syntax parsers read differently (whether it changes the author is for
+ * the readings to say: test_readings). */
+#define AMBIG SMTPX_ADDR_DEVIANT_FLAGS
 
 /* ---- RFC 5322 Appendix A.1: addressing ---------------------------------- */
 
@@ -596,15 +598,17 @@ test_spoof_display_name(void)
      * a decoding reader shows another address */
     l = parse("admin@=?utf-8?Q?legitimate.com?=");
     g_assert_cmpstr(mb(l, 0)->domain, ==, "=?utf-8?q?legitimate.com?=");
-    g_assert_true(l->flags & SMTPX_ADDR_ENCODED_ADDRESS);
+    g_assert_true(l->flags & SMTPX_ADDR_ENCODED_IN_ADDR_SPEC);
     smtpx_address_list_free(l);
     l = parse("<=?utf-8?B?YWRtaW4=?=@legitimate.com>");
-    g_assert_true(l->flags & SMTPX_ADDR_ENCODED_ADDRESS);
+    g_assert_true(l->flags & SMTPX_ADDR_ENCODED_IN_ADDR_SPEC);
+    /* "admin" holds no '@', '<' or '>': not an encoded address */
+    g_assert_false(l->flags & SMTPX_ADDR_ENCODED_ADDRESS);
     smtpx_address_list_free(l);
     /* an encoded-word touching atext is one atom: valid dot-atom */
     l = parse("=?utf-8?q?a?=b.c@x.example");
     check_mb(l, 0, NULL, "=?utf-8?q?a?=b.c", "x.example", "=?utf-8?q?a?=b.c@x.example");
-    g_assert_cmpuint(l->flags, ==, SMTPX_ADDR_ENCODED_ADDRESS);
+    g_assert_cmpuint(l->flags, ==, SMTPX_ADDR_ENCODED_IN_ADDR_SPEC);
     smtpx_address_list_free(l);
     /* a comment alone before the angle-addr is no display name */
     l = parse("(comment) <a@x.example>");
@@ -946,6 +950,23 @@ test_random(void)
         check_list_invariants(l);
         smtpx_address_list_free(l);
         g_free(smtpx_rfc2047_decode(buf, len, NULL));
+        {
+            GPtrArray *rs = smtpx_address_readings(buf, len);
+            guint k;
+
+            g_assert_cmpuint(rs->len, <=, SMTPX_MAX_READINGS);
+            for (k = 0; k < rs->len; k++) {
+                const smtpx_reading_t *r = g_ptr_array_index(rs, k);
+                char *w = smtpx_reading_describe(r);
+
+                g_assert_true(g_utf8_validate(r->address, -1, NULL));
+                g_assert_true(g_utf8_validate(r->domain, -1, NULL));
+                g_assert_cmpuint(r->readers | r->readers_decoded, !=, 0);
+                g_assert_true(g_utf8_validate(w, -1, NULL));
+                g_free(w);
+            }
+            g_ptr_array_unref(rs);
+        }
         g_free(buf);
     }
     /* NULL with length 0 */
@@ -1008,6 +1029,177 @@ test_pathological(void)
     g_timer_destroy(timer);
 }
 
+/* ---- Readings (address.h smtpx_address_readings) ------------------------ */
+
+/* The readings of body as "address|domain|readers|readers_decoded" lines,
+ * one per reading, in order. */
+static char *
+readings_str(const char *body)
+{
+    GPtrArray *rs = smtpx_address_readings((const guint8 *)body, strlen(body));
+    GString *out = g_string_new(NULL);
+    guint i;
+
+    for (i = 0; i < rs->len; i++) {
+        const smtpx_reading_t *r = g_ptr_array_index(rs, i);
+
+        g_assert_nonnull(r->domain);
+        g_string_append_printf(out, "%s|%s|%u|%u\n", r->address, r->domain,
+                               r->readers, r->readers_decoded);
+    }
+    g_ptr_array_unref(rs);
+    return g_string_free(out, FALSE);
+}
+
+static void
+check_readings(const char *body, const char *want)
+{
+    char *got = readings_str(body);
+
+    if (strcmp(got, want) != 0)
+        g_test_message("readings of %s:\n%s", body, got);
+    g_assert_cmpstr(got, ==, want);
+    g_free(got);
+}
+
+#define RS SMTPX_READER_STRICT
+#define RF SMTPX_READER_FIRST_ADDRESS
+#define RL SMTPX_READER_LAST_ANGLE
+#define RQ SMTPX_READER_NAIVE
+#define RR SMTPX_READER_ROUTE
+
+static void
+test_readings(void)
+{
+    char *want;
+
+    /* Plain RFC 5322: every reader agrees. */
+    want = g_strdup_printf("jdoe@machine.example|machine.example|%u|0\n",
+                           RS | RF | RL | RQ);
+    check_readings("John Doe <jdoe@machine.example>", want);
+    g_free(want);
+
+    /* An unquoted address as display name (two '@' outside quotes, not a
+     * phrase, RFC 5322 3.2.5): first-address readers take the name, the
+     * rest the angle-addr; both are the same mailbox. */
+    want = g_strdup_printf("noreply@example.com|example.com|%u|0\n",
+                           RS | RF | RL | RQ);
+    check_readings("noreply@example.com <noreply@example.com>", want);
+    g_free(want);
+    /* ... its twin names another mailbox in the display name. */
+    want = g_strdup_printf("bob@evil.example|evil.example|%u|0\n"
+                           "alice@example.com|example.com|%u|0\n",
+                           RS | RL | RQ, RF | RQ);
+    check_readings("alice@example.com <bob@evil.example>", want);
+    g_free(want);
+
+    /* Words before a bare address: strict joins them into the local part
+     * (obs-local-part with a syntax error), lenient readers take the last
+     * word; one domain. */
+    want = g_strdup_printf("BigBugbb@bug.com|bug.com|%u|0\n"
+                           "bb@bug.com|bug.com|%u|0\n", RS, RF | RQ);
+    check_readings("Big Bug bb@bug.com", want);
+    g_free(want);
+
+    /* An encoded display name decoding to the mailbox itself
+     * ("notify@example.com" in base64): the decoded readings agree. */
+    want = g_strdup_printf("notify@example.com|example.com|%u|%u\n",
+                           RS | RF | RL | RQ, RS | RF | RL | RQ);
+    check_readings("=?UTF-8?B?bm90aWZ5QGV4YW1wbGUuY29t?= <notify@example.com>",
+                   want);
+    g_free(want);
+    /* ... and its twin decoding to "admin@bank.example>" first. */
+    want = g_strdup_printf("x@evil.example|evil.example|%u|%u\n"
+                           "admin@bank.example|bank.example|0|%u\n",
+                           RS | RF | RL | RQ, RS | RL | RQ, RF | RQ);
+    check_readings("=?UTF-8?B?YWRtaW5AYmFuay5leGFtcGxlPg==?= <x@evil.example>",
+                   want);
+    g_free(want);
+
+    /* A quoted display name is never the address (it is for the
+     * display-name check to judge what it shows) ... */
+    want = g_strdup_printf("bob@evil.example|evil.example|%u|0\n",
+                           RS | RF | RL | RQ);
+    check_readings("\"alice@example.com\" <bob@evil.example>", want);
+    g_free(want);
+    /* ... but naive scanners take a quoted "<...>" for the address, and
+     * the first address-like text of a comment. */
+    want = g_strdup_printf("x@evil.example|evil.example|%u|0\n"
+                           "ceo@bank.example|bank.example|%u|0\n",
+                           RS | RF | RL | RQ, RQ);
+    check_readings("\"<ceo@bank.example>\" <x@evil.example>", want);
+    g_free(want);
+    want = g_strdup_printf("x@evil.example|evil.example|%u|0\n"
+                           "admin@bank.example|bank.example|%u|0\n",
+                           RS | RF | RQ, RQ);
+    check_readings("(admin@bank.example) x@evil.example", want);
+    g_free(want);
+    /* ... or the last one, where a comment follows the address. */
+    want = g_strdup_printf("attacker@evil.example|evil.example|%u|0\n"
+                           "admin@legit.example|legit.example|%u|0\n",
+                           RS | RF | RQ, RQ);
+    check_readings("attacker@evil.example(admin@legit.example)", want);
+    g_free(want);
+
+    /* A source route: route followers go to its first domain. */
+    want = g_strdup_printf("a@example.com|example.com|%u|0\n"
+                           "evil.example|evil.example|%u|0\n",
+                           RS | RF | RL | RQ, RR);
+    check_readings("<@evil.example:a@example.com>", want);
+    g_free(want);
+
+    /* Several '@': strict takes the last, first-address the first. */
+    want = g_strdup_printf("\"a@bank.example\"@evil.example|evil.example|%u|0\n"
+                           "a@bank.example|bank.example|%u|0\n", RS, RF | RQ);
+    check_readings("a@bank.example(x)@evil.example", want);
+    g_free(want);
+
+    /* Two mailboxes: both strict, the last angle one of them. */
+    want = g_strdup_printf("joe@x.example|x.example|%u|0\n"
+                           "ann@y.example|y.example|%u|0\n",
+                           RS | RF | RQ, RS | RL | RQ);
+    check_readings("Joe <joe@x.example>, Ann <ann@y.example>", want);
+    g_free(want);
+
+    /* Nothing to read; junk; NULL. */
+    check_readings("", "");
+    check_readings("undisclosed-recipients:;", "");
+    {
+        GPtrArray *rs = smtpx_address_readings(NULL, 5);
+
+        g_assert_cmpuint(rs->len, ==, 0);
+        g_ptr_array_unref(rs);
+    }
+}
+
+static void
+test_readings_bounded(void)
+{
+    GString *big = g_string_new(NULL);
+    GPtrArray *rs;
+    guint i;
+
+    for (i = 0; i < 500; i++)
+        g_string_append_printf(big, "u%u@d%u.example, ", i, i);
+    rs = smtpx_address_readings((const guint8 *)big->str, big->len);
+    g_assert_cmpuint(rs->len, ==, SMTPX_MAX_READINGS);
+    g_ptr_array_unref(rs);
+    g_string_free(big, TRUE);
+}
+
+static void
+test_reading_describe(void)
+{
+    smtpx_reading_t r = { (char *)"a@b.example", (char *)"b.example",
+                          SMTPX_READER_STRICT, SMTPX_READER_FIRST_ADDRESS };
+    char *w = smtpx_reading_describe(&r);
+
+    g_assert_cmpstr(w, ==, "strict RFC 5322 parsers, and by parsers that take "
+                    "the first address in the field after decoding its "
+                    "encoded-words");
+    g_free(w);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1032,5 +1224,8 @@ main(int argc, char **argv)
     g_test_add_func("/address/describe", test_describe);
     g_test_add_func("/address/random", test_random);
     g_test_add_func("/address/pathological", test_pathological);
+    g_test_add_func("/address/readings", test_readings);
+    g_test_add_func("/address/readings_bounded", test_readings_bounded);
+    g_test_add_func("/address/reading_describe", test_reading_describe);
     return g_test_run();
 }

@@ -219,9 +219,18 @@ test_lookalike_domain(void)
         "\xed\x95\x9c\xea\xb8\x80\xe3\x82\xab\xe3\x82\xbf.example"));
 
     /* xn--80ak6aa92e is "аррӏе", all Cyrillic (U+0430 U+0440 U+0440 U+04CF
-     * U+0435): one script, not mixed (a whole-script confusable, which this
-     * check does not claim to catch). */
-    g_assert_false(smtpx_domain_is_lookalike("xn--80ak6aa92e.com"));
+     * U+0435): one script, but its UTS 39 skeleton is the ASCII "appie"
+     * (confusables.txt maps а->a, р->p, ӏ->i... ): a whole-script
+     * confusable.  The same for "ѕсоре" (U+0455 U+0441 U+043E U+0440
+     * U+0435, skeleton "scope"). */
+    g_assert_true(smtpx_domain_is_lookalike("xn--80ak6aa92e.com"));
+    g_assert_true(smtpx_domain_is_lookalike("\xd1\x95\xd1\x81\xd0\xbe\xd1\x80\xd0\xb5.example"));
+    /* Cyrillic that reads as no ASCII word ("москва": м, к and в have no
+     * Latin confusable) is an ordinary one-script IDN. */
+    g_assert_false(smtpx_domain_is_lookalike("\xd0\xbc\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0.example"));
+    /* "münchen", "café": Latin with diacritics, skeletons not ASCII. */
+    g_assert_false(smtpx_domain_is_lookalike("m\xc3\xbc" "nchen.example"));
+    g_assert_false(smtpx_domain_is_lookalike("caf\xc3\xa9.example"));
     /* "bücher": Latin with a diacritic, one script. */
     g_assert_false(smtpx_domain_is_lookalike("xn--bcher-kva.example"));
     g_assert_false(smtpx_domain_is_lookalike("b\xc3\xbc" "cher.example"));
@@ -237,6 +246,20 @@ test_lookalike_domain(void)
         "\xed\x95\x9c\xea\xb8\x80\xe6\x97\xa5" "abc.example"));
     /* Plain ASCII, digits and hyphens. */
     g_assert_false(smtpx_domain_is_lookalike("mail-01.example.com"));
+    /* Latin "a", DIGIT ONE and ARABIC-INDIC DIGIT ONE (U+0661): two digit
+     * systems (UTS 39 5.3) and Latin with Arabic (5.2). */
+    g_assert_true(smtpx_domain_is_lookalike("a1\xd9\xa1.example"));
+
+    /* Confusable names (UTS 39 4, same skeleton), never identical ones. */
+    g_assert_true(smtpx_domains_confusable("paypal.com", "paypa1.com"));
+    g_assert_true(smtpx_domains_confusable("PayPal.com", "xn--pypal-4ve.com"));
+    g_assert_true(smtpx_domains_confusable("modern.example", "rnodern.example"));
+    g_assert_false(smtpx_domains_confusable("paypal.com", "PAYPAL.COM."));
+    g_assert_false(smtpx_domains_confusable("example.com", "example.org"));
+    g_assert_false(smtpx_domains_confusable("mail.example.com", "example.com"));
+    g_assert_false(smtpx_domains_confusable(NULL, "example.com"));
+    g_assert_false(smtpx_domains_confusable("203.0.113.25", "203.0.113.25"));
+
     /* Not judged: nothing, junk, undecodable Punycode, invalid UTF-8. */
     g_assert_false(smtpx_domain_is_lookalike(NULL));
     g_assert_false(smtpx_domain_is_lookalike(""));
@@ -631,10 +654,39 @@ test_lookalike_verdict(void)
     g_assert_nonnull(strstr(v->reasons, "Latn"));
     smtpx_verdict_free(v);
 
-    /* One script, non-ASCII: not look-alike. */
+    /* One script, but all-Cyrillic "аррӏе" reads as ASCII "appie": a
+     * whole-script confusable (UTS 39 4), flagged even when aligned. */
     v = judge("FROM:<x@xn--80ak6aa92e.com>", "xn--80ak6aa92e.com",
               "From: x@xn--80ak6aa92e.com\r\n\r\n");
+    assert_flags(v, TRUE, F_LOOKALIKE);
+    g_assert_nonnull(strstr(v->reasons, "appie"));
+    smtpx_verdict_free(v);
+
+    /* One script that reads as nothing ASCII ("москва"): clean. */
+    v = judge("FROM:<x@xn--80adxhks.example>", "xn--80adxhks.example",
+              "From: x@xn--80adxhks.example\r\n\r\n");
     assert_flags(v, FALSE, 0);
+    smtpx_verdict_free(v);
+
+    /* An author domain confusable with the envelope's ("paypa1" and
+     * "paypal" share the skeleton): two owners, and a look-alike. */
+    v = judge("FROM:<x@paypal.example>", "paypal.example",
+              "From: x@paypa1.example\r\n\r\n");
+    assert_flags(v, TRUE, F_LOOKALIKE | F_ENV_MISMATCH);
+    g_assert_nonnull(strstr(v->reasons, "confusable with the envelope"));
+    smtpx_verdict_free(v);
+
+    /* Confusable host names of one organization deceive nobody. */
+    v = judge("FROM:<b@maill.example.com>", "maill.example.com",
+              "From: a@mail1.example.com\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    smtpx_verdict_free(v);
+
+    /* ... and with a domain the display name shows. */
+    v = judge("FROM:<x@paypa1.com>", "paypa1.com",
+              "From: \"paypal.com\" <x@paypa1.com>\r\n\r\n");
+    assert_flags(v, TRUE, F_LOOKALIKE | F_DN_SPOOF);
+    g_assert_nonnull(strstr(v->reasons, "shown in the display name"));
     smtpx_verdict_free(v);
 
     v = judge("FROM:<info@xn--bcher-kva.example>", "xn--bcher-kva.example",
@@ -816,6 +868,191 @@ test_hostile_input(void)
     g_string_free(big, TRUE);
 }
 
+/* ------------------------------------------------------------------ */
+/* Readings (issue 9): each legitimate form with a twin that stays      */
+/* flagged                                                              */
+/* ------------------------------------------------------------------ */
+
+static void
+test_readings_agree(void)
+{
+    smtpx_verdict_t *v;
+
+    /* An unquoted address as display name: outside RFC 5322 3.2.5 (a
+     * phrase holds no '@'), but every reading gives noreply@example.com. */
+    v = judge("FROM:<bounce@example.com>", "mail.example.com",
+              "From: noreply@example.com <noreply@example.com>\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    g_assert_nonnull(strstr(v->notes, "every reading gives the author "
+                            "noreply@example.com"));
+    smtpx_verdict_free(v);
+    /* Twin: the unquoted name is another organization's address. */
+    v = judge("FROM:<bob@evil.example>", "evil.example",
+              "From: alice@example.com <bob@evil.example>\r\n\r\n");
+    assert_flags(v, TRUE, F_AMBIGUOUS | F_DN_SPOOF);
+    g_assert_nonnull(strstr(v->reasons, "read as bob@evil.example by strict "
+                            "parsers, as alice@example.com by parsers that "
+                            "take the first address"));
+    smtpx_verdict_free(v);
+
+    /* Words before a bare address: one domain whatever the reading. */
+    v = judge("FROM:<bb@bug.com>", "bug.com", "From: Big Bug bb@bug.com\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    g_assert_cmpstr(v->from_domain, ==, "bug.com");
+    g_assert_nonnull(strstr(v->notes, "syntax outside RFC 5322"));
+    smtpx_verdict_free(v);
+    /* Twin: a second bare address of another organization. */
+    v = judge("FROM:<x@evil.example>", "evil.example",
+              "From: bb@bug.com x@evil.example\r\n\r\n");
+    assert_flags(v, TRUE, F_AMBIGUOUS);
+    g_assert_nonnull(strstr(v->reasons, "as bb@bug.com by"));
+    smtpx_verdict_free(v);
+
+    /* An encoded display name that decodes to the mailbox itself
+     * (base64 of "notify@example.com"). */
+    v = judge("FROM:<notify@example.com>", "example.com",
+              "From: =?UTF-8?B?bm90aWZ5QGV4YW1wbGUuY29t?= <notify@example.com>\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    g_assert_nonnull(strstr(v->notes, "encoded-word decodes to '@'"));
+    smtpx_verdict_free(v);
+    /* Twin: it decodes to "admin@bank.example>" (base64 below), which a
+     * reader decoding first takes for the address. */
+    v = judge("FROM:<x@evil.example>", "evil.example",
+              "From: =?UTF-8?B?YWRtaW5AYmFuay5leGFtcGxlPg==?= <x@evil.example>\r\n\r\n");
+    assert_flags(v, TRUE, F_AMBIGUOUS | F_DN_SPOOF);
+    g_assert_nonnull(strstr(v->reasons, "as admin@bank.example by"));
+    g_assert_nonnull(strstr(v->reasons, "after decoding its encoded-words"));
+    smtpx_verdict_free(v);
+
+    /* The quoted form was always accepted, and its twin is a spoof. */
+    v = judge("FROM:<x@y.example>", "y.example",
+              "From: \"x@y.example\" <x@y.example>\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    g_assert_cmpstr(v->notes, ==, "");
+    smtpx_verdict_free(v);
+    v = judge("FROM:<bob@evil.example>", "evil.example",
+              "From: \"alice@example.com\" <bob@evil.example>\r\n\r\n");
+    assert_flags(v, TRUE, F_DN_SPOOF);
+    smtpx_verdict_free(v);
+
+    /* An emoji in an encoded-word inside a bare address (RFC 2047 5
+     * forbids it there): the words name that, not "address-like text". */
+    v = judge("FROM:<shop@example.com>", "example.com",
+              "From: =?UTF-8?B?8J+Ukg==?= shop@example.com\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    g_assert_nonnull(strstr(v->notes, "encoded-word inside the address"));
+    g_assert_null(strstr(v->notes, "'@'"));
+    smtpx_verdict_free(v);
+
+    /* A source route to the same organization is a note; to another one
+     * it stays ambiguous (test_ambiguous_header). */
+    v = judge("FROM:<a@example.com>", "example.com",
+              "From: <@mx.example.com:a@example.com>\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    g_assert_nonnull(strstr(v->notes, "source route"));
+    smtpx_verdict_free(v);
+}
+
+static void
+test_duplicate_from(void)
+{
+    smtpx_verdict_t *v;
+
+    /* Two identical From fields: no reader sees another author. */
+    v = judge("FROM:<a@example.com>", "example.com",
+              "From: A <a@example.com>\r\nTo: b@example.net\r\n"
+              "From: A <a@example.com>\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    g_assert_nonnull(strstr(v->notes, "2 identical From fields"));
+    smtpx_verdict_free(v);
+    /* Twin: the same address, another display name, is another field. */
+    v = judge("FROM:<a@example.com>", "example.com",
+              "From: A <a@example.com>\r\nFrom: CEO <a@example.com>\r\n\r\n");
+    assert_flags(v, TRUE, F_MULTIPLE);
+    smtpx_verdict_free(v);
+}
+
+static void
+test_identical_domains_align(void)
+{
+    smtpx_verdict_t *v;
+
+    /* test.ru is itself on the Public Suffix List: no organizational
+     * domain, but MAIL FROM names the very same domain (RFC 7489 3.1
+     * strict alignment). */
+    v = judge("FROM:<test@test.ru>", "mail.test.ru", "From: test@test.ru\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    g_assert_null(v->org_domain);
+    g_assert_nonnull(strstr(v->reasons, "has no organizational domain"));
+    g_assert_nonnull(strstr(v->reasons, "very same domain"));
+    smtpx_verdict_free(v);
+
+    v = judge("FROM:<guest@localhost>", "localhost", "From: guest@localhost\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    smtpx_verdict_free(v);
+
+    /* A null reverse-path with the HELO the same single label. */
+    v = judge("FROM:<>", "localhost", "From: MAILER-DAEMON@localhost\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    smtpx_verdict_free(v);
+
+    /* Twins: another name under the same suffix is another owner. */
+    v = judge("FROM:<a@other.test.ru>", "other.test.ru", "From: test@test.ru\r\n\r\n");
+    g_assert_true(v->forged);
+    g_assert_true(v->envelope_mismatch);
+    smtpx_verdict_free(v);
+    v = judge("FROM:<guest@localhost>", "localhost", "From: root@localdomain\r\n\r\n");
+    assert_flags(v, TRUE, F_ENV_INVALID);
+    smtpx_verdict_free(v);
+}
+
+static void
+test_sender_authors(void)
+{
+    smtpx_verdict_t *v;
+
+    /* RFC 5322 3.6.2: several authors and the Sender of their
+     * organization who sent it. */
+    v = judge("FROM:<bounce@lists.example.com>", "lists.example.com",
+              "From: a@example.com, b@example.com\r\n"
+              "Sender: list@lists.example.com\r\n\r\n");
+    assert_flags(v, FALSE, 0);
+    smtpx_verdict_free(v);
+
+    /* The miss of issue 9: authors of one organization, a Sender of
+     * another that a well-known client shows to the reader. */
+    v = judge("FROM:<any@attack.example>", "attack.example",
+              "From: <any@attack.example>, <any2@attack.example>\r\n"
+              "Sender: <admin@legitimate.example>\r\n\r\n");
+    g_assert_true(v->forged);
+    g_assert_true(v->multiple);
+    /* judged on the Sender: the envelope does not back it */
+    g_assert_true(v->envelope_mismatch);
+    g_assert_nonnull(strstr(v->reasons, "Sender admin@legitimate.example"));
+    smtpx_verdict_free(v);
+
+    /* The same with the envelope of the Sender: still flagged. */
+    v = judge("FROM:<admin@legitimate.example>", "legitimate.example",
+              "From: <any@attack.example>, <any2@attack.example>\r\n"
+              "Sender: <admin@legitimate.example>\r\n\r\n");
+    assert_flags(v, TRUE, F_MULTIPLE);
+    smtpx_verdict_free(v);
+
+    /* A Sender that is no single mailbox. */
+    v = judge("FROM:<a@example.com>", "example.com",
+              "From: a@example.com, b@example.com\r\n"
+              "Sender: a@example.com, b@example.com\r\n\r\n");
+    assert_flags(v, TRUE, F_MULTIPLE);
+    smtpx_verdict_free(v);
+
+    /* One author with a Sender of another organization (a mailing list):
+     * 3.6.2 does not apply, the author is judged. */
+    v = judge("FROM:<owner@lists.example.org>", "lists.example.org",
+              "From: alice@example.com\r\nSender: owner@lists.example.org\r\n\r\n");
+    assert_flags(v, TRUE, F_ENV_MISMATCH);
+    smtpx_verdict_free(v);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -843,5 +1080,9 @@ main(int argc, char *argv[])
     g_test_add_func("/authorship/ambiguous_header", test_ambiguous_header);
     g_test_add_func("/authorship/ambiguous_mail_from", test_ambiguous_mail_from);
     g_test_add_func("/authorship/hostile_input", test_hostile_input);
+    g_test_add_func("/authorship/readings_agree", test_readings_agree);
+    g_test_add_func("/authorship/duplicate_from", test_duplicate_from);
+    g_test_add_func("/authorship/identical_domains_align", test_identical_domains_align);
+    g_test_add_func("/authorship/sender_authors", test_sender_authors);
     return g_test_run();
 }

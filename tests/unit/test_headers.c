@@ -394,6 +394,10 @@ test_describe(void)
     d = smtpx_header_flags_describe(SMTPX_HDR_FOLDED_NAME | SMTPX_HDR_BARE_LF);
     g_assert_cmpstr(d, ==, "field name folded onto the next line; bare LF line ending");
     g_free(d);
+    /* the same words with another separator, as the verdict uses them */
+    d = smtpx_header_flags_words(SMTPX_HDR_WS_BEFORE_COLON | SMTPX_HDR_NUL, ", ");
+    g_assert_cmpstr(d, ==, "whitespace between field name and colon, NUL byte");
+    g_free(d);
 }
 
 static void

@@ -943,6 +943,214 @@ data_session(run_t *r, const char *body_and_end)
     return feed(r, C, body_and_end);
 }
 
+/* ------------------------------------------------------------------ */
+/* Rejected commands keep the state (RFC 5321 4.1.4, 3.3; issue 9)     */
+
+/* The opening of a session up to an accepted MAIL and RCPT. */
+static void
+open_txn(run_t *r)
+{
+    run_init(r);
+    feed1(r, S, "220 mx.example ESMTP\r\n");
+    feed1(r, C, "EHLO client.example\r\n");
+    feed1(r, S, "250-mx.example\r\n250-CHUNKING\r\n250 8BITMIME\r\n");
+    feed1(r, C, "MAIL FROM:<alice@example.org>\r\n");
+    feed1(r, S, "250 2.1.0 Ok\r\n");
+    feed1(r, C, "RCPT TO:<bob@example.net>\r\n");
+    feed1(r, S, "250 2.1.5 Ok\r\n");
+}
+
+/* The DATA of an aligned message and its 250. */
+static void
+send_aligned(run_t *r)
+{
+    feed1(r, C, "DATA\r\n");
+    feed1(r, S, "354 go ahead\r\n");
+    feed1(r, C, "From: Alice <alice@example.org>\r\n\r\nhi\r\n.\r\n");
+    feed1(r, S, "250 2.0.0 Ok: queued\r\n");
+}
+
+static void
+check_one_aligned_txn(run_t *r, const char *mail_from)
+{
+    const smtpx_event_t *m = nth_kind(r->all, SMTPX_EV_MESSAGE, 0);
+    const smtpx_event_t *t = nth_kind(r->all, SMTPX_EV_TXN, 0);
+
+    g_assert_nonnull(m);
+    g_assert_nonnull(m->message->verdict);
+    if (m->message->verdict->forged)
+        g_test_message("reasons: %s", m->message->verdict->reasons);
+    g_assert_false(m->message->verdict->forged);
+    g_assert_cmpuint(count_kind(r->all, SMTPX_EV_TXN), ==, 1);
+    g_assert_cmpstr(t->txn->mail_from, ==, mail_from);
+    g_assert_cmpstr(t->txn->end_reason, ==, "end of data");
+    g_assert_cmpuint(t->txn->reply_code, ==, 250);
+    g_assert_nonnull(t->txn->message);
+}
+
+static void
+test_rejected_ehlo_keeps_txn(void)
+{
+    run_t r;
+
+    /* "If the EHLO command is not acceptable ... The SMTP server MUST stay
+     * in the same state after transmitting these replies that it was in
+     * before the EHLO was received." (RFC 5321 4.1.4) */
+    open_txn(&r);
+    feed1(&r, C, "EHLO bad..name\r\n");
+    feed1(&r, S, "501 5.5.2 Syntax error in HELO hostname\r\n");
+    feed1(&r, C, "HELO\r\n");
+    feed1(&r, S, "501 5.5.4 Syntax: HELO hostname\r\n");
+    send_aligned(&r);
+    check_one_aligned_txn(&r, "alice@example.org");
+    /* The summary keeps the HELO of the accepted EHLO. */
+    g_assert_cmpstr(nth_kind(r.all, SMTPX_EV_TXN, 0)->txn->helo, ==,
+                    "client.example");
+    run_free(&r);
+
+    /* Twin: an accepted EHLO mid-transaction resets it (RFC 5321 4.1.4:
+     * like RSET), so the message after it has no envelope. */
+    open_txn(&r);
+    feed1(&r, C, "EHLO client.example\r\n");
+    feed1(&r, S, "250 mx.example\r\n");
+    feed1(&r, C, "DATA\r\n");
+    feed1(&r, S, "503 5.5.1 Error: need RCPT command\r\n");
+    g_assert_cmpuint(count_kind(r.all, SMTPX_EV_TXN), >=, 1);
+    g_assert_cmpstr(nth_kind(r.all, SMTPX_EV_TXN, 0)->txn->end_reason, ==, "EHLO");
+    run_free(&r);
+}
+
+static void
+test_refused_second_mail_keeps_envelope(void)
+{
+    run_t r;
+    const smtpx_event_t *t;
+
+    /* RFC 5321 3.3/4.1.4: MAIL inside a transaction is a bad sequence
+     * (503); the first envelope stays and backs the message. */
+    open_txn(&r);
+    feed1(&r, C, "MAIL FROM:<mallory@evil.example>\r\n");
+    feed1(&r, S, "503 5.5.1 Error: nested MAIL command\r\n");
+    send_aligned(&r);
+    /* Two summaries: the refused MAIL's, then the delivered one. */
+    g_assert_cmpuint(count_kind(r.all, SMTPX_EV_TXN), ==, 2);
+    t = nth_kind(r.all, SMTPX_EV_TXN, 0);
+    g_assert_cmpstr(t->txn->mail_from, ==, "mallory@evil.example");
+    g_assert_cmpstr(t->txn->end_reason, ==, "MAIL rejected");
+    t = nth_kind(r.all, SMTPX_EV_TXN, 1);
+    g_assert_cmpstr(t->txn->mail_from, ==, "alice@example.org");
+    g_assert_cmpstr(t->txn->end_reason, ==, "end of data");
+    g_assert_cmpuint(t->txn->rcpt_to->len, ==, 1);
+    g_assert_false(nth_kind(r.all, SMTPX_EV_MESSAGE, 0)->message->verdict->forged);
+    run_free(&r);
+
+    /* Twin: an accepted second MAIL (a server that allows it) replaces
+     * the envelope, and the message is judged on it: forged. */
+    open_txn(&r);
+    feed1(&r, C, "MAIL FROM:<mallory@evil.example>\r\n");
+    feed1(&r, S, "250 2.1.0 Ok\r\n");
+    send_aligned(&r);
+    g_assert_true(nth_kind(r.all, SMTPX_EV_MESSAGE, 0)->message->verdict->forged);
+    run_free(&r);
+
+    /* A refused first MAIL opens nothing: the DATA after it has no
+     * envelope. */
+    run_init(&r);
+    feed1(&r, S, "220 mx.example ESMTP\r\n");
+    feed1(&r, C, "EHLO client.example\r\n");
+    feed1(&r, S, "250 mx.example\r\n");
+    feed1(&r, C, "MAIL FROM:<alice@example.org>\r\n");
+    feed1(&r, S, "550 5.7.1 Refused\r\n");
+    feed1(&r, C, "DATA\r\n");
+    feed1(&r, S, "503 5.5.1 Error: need MAIL command\r\n");
+    g_assert_cmpuint(count_kind(r.all, SMTPX_EV_TXN), ==, 1);
+    run_free(&r);
+}
+
+static void
+test_bdat_refused_before_octets(void)
+{
+    run_t r;
+    GPtrArray *ev;
+
+    /* A client that waits for each reply: "BDAT 100" refused with 503
+     * before any octet, then RSET and a new envelope (RFC 3030 2 would
+     * have the server read 100 octets; this client sends none). */
+    run_init(&r);
+    feed1(&r, S, "220 mx.example ESMTP\r\n");
+    feed1(&r, C, "EHLO client.example\r\n");
+    feed1(&r, S, "250-mx.example\r\n250 CHUNKING\r\n");
+    feed1(&r, C, "BDAT 100\r\n");
+    feed1(&r, S, "503 5.5.1 Error: need MAIL command\r\n");
+    ev = feed(&r, C, "RSET\r\n");
+    g_assert_nonnull(command(ev, "RSET", 0));
+    g_ptr_array_unref(ev);
+    feed1(&r, S, "250 2.0.0 Ok\r\n");
+    feed1(&r, C, "MAIL FROM:<alice@example.org>\r\n");
+    feed1(&r, S, "250 2.1.0 Ok\r\n");
+    feed1(&r, C, "RCPT TO:<bob@example.net>\r\n");
+    feed1(&r, S, "250 2.1.5 Ok\r\n");
+    g_assert_nonnull(command(r.all, "MAIL", 0));
+    g_assert_nonnull(command(r.all, "RCPT", 0));
+    feed1(&r, C, "BDAT 44 LAST\r\n");
+    feed1(&r, C, "From: Alice <alice@example.org>\r\n\r\nhi there\r\n");
+    feed1(&r, S, "250 2.0.0 Ok: queued\r\n");
+    g_assert_cmpuint(nth_kind(r.all, SMTPX_EV_END_OF_DATA, 0)->message->size, ==, 44);
+    g_assert_false(nth_kind(r.all, SMTPX_EV_MESSAGE, 0)->message->verdict->forged);
+    run_free(&r);
+
+    /* Twin: the same refusal, but the client sends the octets anyway
+     * (as RFC 3030 2 wants): they are the chunk, "RSET\r\n" in them
+     * included, and no command. */
+    run_init(&r);
+    feed1(&r, S, "220 mx.example ESMTP\r\n");
+    feed1(&r, C, "EHLO client.example\r\n");
+    feed1(&r, S, "250-mx.example\r\n250 CHUNKING\r\n");
+    feed1(&r, C, "BDAT 18\r\n");
+    feed1(&r, S, "503 5.5.1 Error: need MAIL command\r\n");
+    feed1(&r, C, "Subject: x\r\n");     /* 12 octets of 18 */
+    feed1(&r, C, "RSET\r\n");           /* the other 6 */
+    g_assert_null(command(r.all, "RSET", 0));
+    run_free(&r);
+
+    /* Twin: the reply came after octets of the chunk: chunk mode stays. */
+    run_init(&r);
+    feed1(&r, S, "220 mx.example ESMTP\r\n");
+    feed1(&r, C, "EHLO client.example\r\n");
+    feed1(&r, S, "250-mx.example\r\n250 CHUNKING\r\n");
+    feed1(&r, C, "BDAT 12\r\nSubj");
+    feed1(&r, S, "503 5.5.1 Error: need MAIL command\r\n");
+    feed1(&r, C, "RSET\r\n\r\n");
+    g_assert_null(command(r.all, "RSET", 0));
+    run_free(&r);
+}
+
+/* Notes that change no author (issue 9): an unquoted address as display
+ * name that every reading gives as the same mailbox, identical duplicate
+ * From fields.  The envelope a@b.example is aligned: not forged. */
+static void
+test_from_notes(void)
+{
+    static const char *const bodies[] = {
+        "From: a@b.example <a@b.example>\r\n\r\nhi\r\n.\r\n",
+        "From: <a@b.example>\r\nFrom: <a@b.example>\r\n\r\nhi\r\n.\r\n",
+    };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(bodies); i++) {
+        run_t r;
+        GPtrArray *ev = data_session(&r, bodies[i]);
+        const smtpx_event_t *m = nth_kind(ev, SMTPX_EV_MESSAGE, 0);
+
+        g_assert_nonnull(m->message->verdict);
+        g_assert_false(m->message->verdict->forged);
+        g_assert_cmpuint(count_anomaly(ev, SMTPX_ANOM_FORGED_FROM), ==, 0);
+        g_assert_cmpuint(count_anomaly(ev, SMTPX_ANOM_FROM_SYNTAX), ==, 1);
+        g_ptr_array_unref(ev);
+        run_free(&r);
+    }
+}
+
 static void
 test_smuggling(void)
 {
@@ -973,6 +1181,19 @@ test_smuggling(void)
         /* Only the real end of data ends the message. */
         g_assert_cmpuint(count_kind(ev, SMTPX_EV_END_OF_DATA), ==, 1);
         g_assert_cmpuint(count_kind(ev, SMTPX_EV_COMMAND), ==, 0);
+        g_ptr_array_unref(ev);
+        run_free(&r);
+    }
+
+    /* Bare LF line ends in an ordinary body (no "." line among them): a
+     * protocol note (RFC 5321 2.3.8), not smuggling (issue 9). */
+    {
+        run_t r;
+        GPtrArray *ev = data_session(&r, "From: <a@b.example>\r\n\r\nline one\nline two\n\r\n.\r\n");
+
+        g_assert_cmpuint(count_anomaly(ev, SMTPX_ANOM_SMUGGLING), ==, 0);
+        g_assert_cmpuint(count_anomaly(ev, SMTPX_ANOM_BARE_LINE_END), ==, 1);
+        g_assert_cmpuint(count_kind(ev, SMTPX_EV_END_OF_DATA), ==, 1);
         g_ptr_array_unref(ev);
         run_free(&r);
     }
@@ -1490,6 +1711,10 @@ main(int argc, char **argv)
     g_test_add_func("/session/auth", test_auth);
     g_test_add_func("/session/starttls_injection", test_starttls_injection);
     g_test_add_func("/session/smuggling", test_smuggling);
+    g_test_add_func("/session/from_notes", test_from_notes);
+    g_test_add_func("/session/rejected_ehlo_keeps_txn", test_rejected_ehlo_keeps_txn);
+    g_test_add_func("/session/refused_second_mail", test_refused_second_mail_keeps_envelope);
+    g_test_add_func("/session/bdat_refused_before_octets", test_bdat_refused_before_octets);
     g_test_add_func("/session/gaps", test_gaps);
     g_test_add_func("/session/mid_session", test_mid_session);
     g_test_add_func("/session/transactions", test_transactions);

@@ -18,8 +18,9 @@ import re
 PATTERNS = [
     ("missing", r"no From field|the From field names no mailbox|"
                 r"the From mailbox has no domain"),
-    ("multiple", r"\d+ From fields |\d+ author mailboxes and no Sender|"
-                 r"author mailboxes of different organizational domains"),
+    ("multiple", r"\d+ (different )?From fields |\d+ author mailboxes and no Sender|"
+                 r"author mailboxes of different organizational domains|"
+                 r"author .* is not of the organization of Sender "),
     ("ambiguous", r"MAIL FROM is ambiguous: |From address is ambiguous: |"
                   r"From field layout is ambiguous: |"
                   r"the header section starts with white space|"
@@ -28,7 +29,7 @@ PATTERNS = [
                          r"MAIL FROM (gives no domain|is malformed|"
                          r"names a domain with no organizational domain) \("),
     ("envelope_mismatch", r"(MAIL FROM|HELO \(null reverse-path\)) domain .* "
-                          r"is not aligned with author domain |"
+                          r"is not aligned with (author|Sender) domain |"
                           r"author domain .* has no organizational domain: "
                           r"the (HELO|MAIL FROM) domain "),
     ("exception", r"user exception .* lets the envelope back the author"),
