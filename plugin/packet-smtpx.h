@@ -169,7 +169,7 @@ void register_tap_listener_smtpx(void);
 typedef struct {
     smtpx_event_t **events;
     guint           n_events;
-    const GArray   *glue_anomalies;  /* kinds raised by the DKIM glue, or NULL */
+    wmem_array_t   *glue_anomalies;  /* guint kinds raised by the DKIM glue, or NULL */
 } smtpx_tap_info_t;
 
 #endif /* SMTPX_PACKET_SMTPX_H */

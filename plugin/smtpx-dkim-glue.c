@@ -314,13 +314,6 @@ gen_string(proto_tree *t, int hf, tvbuff_t *tvb, gint start, gint len, const cha
     return pi;
 }
 
-static gboolean
-free_raised(wmem_allocator_t *allocator _U_, wmem_cb_event_t event _U_, void *data)
-{
-    g_array_free((GArray *)data, TRUE);
-    return FALSE;
-}
-
 /* Anomaly kinds this file raised in the current frame, so that the
  * statistics count them like the session's own (packet scope). */
 #define DKIM_RAISED_KEY 0x444b   /* "DK": p_get_proto_data key under proto_smtpx */
@@ -328,21 +321,21 @@ free_raised(wmem_allocator_t *allocator _U_, wmem_cb_event_t event _U_, void *da
 static void
 note_raised(packet_info *pinfo, smtpx_anomaly_kind_t kind)
 {
-    GArray *a = (GArray *)p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx,
-                                           DKIM_RAISED_KEY);
+    wmem_array_t *a = (wmem_array_t *)p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo,
+                                                       proto_smtpx, DKIM_RAISED_KEY);
+    guint k = (guint)kind;
 
     if (!a) {
-        a = g_array_new(FALSE, FALSE, sizeof(guint));
+        a = wmem_array_new(SMTPX_PACKET_POOL(pinfo), sizeof(guint));
         p_add_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, DKIM_RAISED_KEY, a);
-        wmem_register_callback(SMTPX_PACKET_POOL(pinfo), free_raised, a);
     }
-    g_array_append_val(a, kind);
+    wmem_array_append_one(a, k);
 }
 
-const GArray *
+wmem_array_t *
 smtpx_dkim_glue_raised(packet_info *pinfo)
 {
-    return (const GArray *)p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx,
+    return (wmem_array_t *)p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx,
                                             DKIM_RAISED_KEY);
 }
 

@@ -55,7 +55,7 @@ const char *smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb,
 
 /* The anomaly kinds (guint smtpx_anomaly_kind_t values) the DKIM glue
  * raised as expert infos in this frame so far, or NULL: the statistics count
- * them beside the session's own.  Packet scope; do not free. */
-const GArray *smtpx_dkim_glue_raised(packet_info *pinfo);
+ * them beside the session's own.  Packet scope (pinfo->pool); do not free. */
+wmem_array_t *smtpx_dkim_glue_raised(packet_info *pinfo);
 
 #endif /* SMTPX_DKIM_GLUE_H */

@@ -103,8 +103,8 @@ smtpx_stats_packet(stats_tree *st, packet_info *pinfo, epan_dissect_t *edt _U_,
         }
         count_anomalies(st, ev);
     }
-    for (i = 0; ti->glue_anomalies && i < ti->glue_anomalies->len; i++) {
-        guint kind = g_array_index(ti->glue_anomalies, guint, i);
+    for (i = 0; ti->glue_anomalies && i < wmem_array_get_count(ti->glue_anomalies); i++) {
+        guint kind = *(const guint *)wmem_array_index(ti->glue_anomalies, i);
 
         if (kind < SMTPX_ANOM_COUNT) {
             tick_stat_node(st, st_anomalies, 0, FALSE);
