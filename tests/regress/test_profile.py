@@ -163,7 +163,7 @@ def coloured(capture, rule, filt):
 
 
 if len(buttons) == 5:
-    forged = [r[0] for r in lab_rows if len(r) > 2 and r[2] == "1"]
+    forged = [r[0] for r in lab_rows if len(r) > 2 and r[2] in ("1", "True")]
     if not forged or frames("lab5-forged-from.pcapng", buttons["Forged From"]) != forged:
         failed.append("Forged From: want lab frames %r" % forged)
     if len(frames("session-auth-login-cleartext.pcapng", buttons["Cleartext AUTH"]
@@ -179,7 +179,7 @@ if len(buttons) == 5:
         failed.append("Anomalies misses %s" % sorted(missing))
 
     # 6. colouring
-    forged_rows = [r for r in lab_rows if len(r) > 2 and r[2] == "1"]
+    forged_rows = [r for r in lab_rows if len(r) > 2 and r[2] in ("1", "True")]
     if not forged_rows or any(r[1] != "SMTPX forged From" for r in forged_rows):
         failed.append("lab: forged frames not coloured: %r" % forged_rows)
     coloured("session-auth-login-cleartext.pcapng", "SMTPX security expert info",
