@@ -6,27 +6,14 @@
  */
 #include "dkim-internal.h"
 
-smtpx_dkim_key_t *
-smtpx_dkim_key_parse(const guint8 *txt, gsize len)
+/* h=, k=, s= and t= of a key record (RFC 6376 3.6.1; RFC 8463 4 for
+ * k=ed25519): the hashes, the key type, the service types and the flags. */
+static void
+key_read_lists(smtpx_dkim_key_t *k, const GPtrArray *tags)
 {
-    smtpx_dkim_key_t *k = g_new0(smtpx_dkim_key_t, 1);
-    const char *err = NULL;
-    GPtrArray *tags = smtpx_dkim_tags_parse(txt, len, &err);
     const smtpx_dkim_tag_t *t;
     guint i;
 
-    k->hash_sha1 = k->hash_sha256 = TRUE;
-    k->service_email = TRUE;
-    if (!tags) {
-        k->error = err ? err : "not a tag list";
-        return k;
-    }
-    if ((t = smtpx_dkim_tags_get(tags, "v"))) {
-        if (g_ptr_array_index(tags, 0) != t || strcmp(t->value, "DKIM1") != 0) {
-            k->error = "v= is not DKIM1 or not the first tag (RFC 6376 3.6.1)";
-            goto out;
-        }
-    }
     if ((t = smtpx_dkim_tags_get(tags, "h"))) {
         gchar **v = g_strsplit(t->value, ":", -1);
 
@@ -77,6 +64,29 @@ smtpx_dkim_key_parse(const guint8 *txt, gsize len)
         }
         g_strfreev(v);
     }
+}
+
+smtpx_dkim_key_t *
+smtpx_dkim_key_parse(const guint8 *txt, gsize len)
+{
+    smtpx_dkim_key_t *k = g_new0(smtpx_dkim_key_t, 1);
+    const char *err = NULL;
+    GPtrArray *tags = smtpx_dkim_tags_parse(txt, len, &err);
+    const smtpx_dkim_tag_t *t;
+
+    k->hash_sha1 = k->hash_sha256 = TRUE;
+    k->service_email = TRUE;
+    if (!tags) {
+        k->error = err ? err : "not a tag list";
+        return k;
+    }
+    if ((t = smtpx_dkim_tags_get(tags, "v"))) {
+        if (g_ptr_array_index(tags, 0) != t || strcmp(t->value, "DKIM1") != 0) {
+            k->error = "v= is not DKIM1 or not the first tag (RFC 6376 3.6.1)";
+            goto out;
+        }
+    }
+    key_read_lists(k, tags);
     t = smtpx_dkim_tags_get(tags, "p");
     if (!t) {
         k->error = "no p= tag (RFC 6376 3.6.1 requires it)";
@@ -191,39 +201,40 @@ smtpx_dkim_rsa_der(const guint8 *der, gsize len, const guint8 **n, gsize *n_len,
 
 /* ---- key-file lines ------------------------------------------------------- */
 
-gboolean
-smtpx_dkim_keyfile_line(const guint8 *line, gsize len, char **name,
-                        guint8 **txt, gsize *txt_len)
+/* The owner name at the start of a key-file line (from *i on), lower case,
+ * trailing dots dropped, into *name (new string); *i after it.  FALSE for a
+ * blank or comment line or a name holding NUL. */
+static gboolean
+keyfile_name(const guint8 *line, gsize len, gsize *i, char **name)
 {
-    gsize i = 0, ns;
-    GByteArray *out;
-    gboolean quoted = FALSE;
+    gsize ns, ne;
 
-    *name = NULL;
-    *txt = NULL;
-    *txt_len = 0;
-    while (i < len && g_ascii_isspace(line[i]))
-        i++;
-    if (i == len || line[i] == ';' || line[i] == '#')
+    while (*i < len && g_ascii_isspace(line[*i]))
+        (*i)++;
+    if (*i == len || line[*i] == ';' || line[*i] == '#')
         return FALSE;
-    ns = i;
-    while (i < len && !g_ascii_isspace(line[i]))
-        i++;
-    {
-        gsize ne = i;
-
-        while (ne > ns && line[ne - 1] == '.')
-            ne--;
-        if (ne == ns)
-            return FALSE;
-        *name = g_ascii_strdown((const char *)line + ns, (gssize)(ne - ns));
-        if (strlen(*name) != ne - ns) {        /* a NUL inside */
-            g_free(*name);
-            *name = NULL;
-            return FALSE;
-        }
+    ns = *i;
+    while (*i < len && !g_ascii_isspace(line[*i]))
+        (*i)++;
+    ne = *i;
+    while (ne > ns && line[ne - 1] == '.')
+        ne--;
+    if (ne == ns)
+        return FALSE;
+    *name = g_ascii_strdown((const char *)line + ns, (gssize)(ne - ns));
+    if (strlen(*name) != ne - ns) {        /* a NUL inside */
+        g_free(*name);
+        *name = NULL;
+        return FALSE;
     }
-    /* Zone-file fields before the data: TTL, class, type. */
+    return TRUE;
+}
+
+/* Skips the zone-file fields before the data (TTL, class IN, type TXT)
+ * from i; returns where the data starts. */
+static gsize
+keyfile_skip_fields(const guint8 *line, gsize len, gsize i)
+{
     for (;;) {
         gsize ts;
 
@@ -245,10 +256,19 @@ smtpx_dkim_keyfile_line(const guint8 *line, gsize len, char **name,
                 (n == 3 && g_ascii_strncasecmp((const char *)line + ts, "TXT", 3) == 0))
                 continue;
         }
-        i = ts;
-        break;
+        return ts;
     }
-    out = g_byte_array_new();
+}
+
+/* The TXT data from line[i] on, appended to out: quoted character-strings
+ * joined with their escapes ("\X", "\DDD") resolved (RFC 1035 5.1),
+ * parentheses and white space outside quotes skipped, a ';' outside quotes
+ * ending it, unquoted text taken as it is to the end of the line. */
+static void
+keyfile_data(const guint8 *line, gsize len, gsize i, GByteArray *out)
+{
+    gboolean quoted = FALSE;
+
     while (i < len) {
         guint8 c = line[i];
 
@@ -298,6 +318,23 @@ smtpx_dkim_keyfile_line(const guint8 *line, gsize len, char **name,
         g_byte_array_append(out, &c, 1);
         i++;
     }
+}
+
+gboolean
+smtpx_dkim_keyfile_line(const guint8 *line, gsize len, char **name,
+                        guint8 **txt, gsize *txt_len)
+{
+    gsize i = 0;
+    GByteArray *out;
+
+    *name = NULL;
+    *txt = NULL;
+    *txt_len = 0;
+    if (!keyfile_name(line, len, &i, name))
+        return FALSE;
+    i = keyfile_skip_fields(line, len, i);
+    out = g_byte_array_new();
+    keyfile_data(line, len, i, out);
     if (out->len == 0) {
         g_byte_array_free(out, TRUE);
         g_free(*name);

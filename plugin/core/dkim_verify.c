@@ -207,67 +207,65 @@ krec_cmp(gconstpointer a, gconstpointer b)
     return x->frame < y->frame ? -1 : x->frame > y->frame;
 }
 
-static void
-evaluate_one(const smtpx_dkim_msg_t *m, const msig_t *s, const smtpx_dkim_keys_t *keys,
-             smtpx_dkim_result_t *r)
+/* What the message alone decides before any key is looked at: unusable
+ * hashes, a signature that cannot be checked, a message not seen whole, l=
+ * beyond the body (RFC 6376 3.4.5), the body hash (3.7, 6.1.3), x= passed
+ * (3.5).  TRUE when it set r's result. */
+static gboolean
+check_message(const smtpx_dkim_msg_t *m, const msig_t *s, smtpx_dkim_result_t *r)
 {
     const smtpx_dkim_sig_t *sig = s->sig;
-    char *name;
-    GPtrArray *recs, *cand;
-    guint i;
-    gboolean have_capture = FALSE;
 
-    r->body_length_limited = sig->has_l;
     if (s->hash_error) {
         set_result(r, SMTPX_DKIM_NEUTRAL, "%s", s->hash_error);
-        return;
+        return TRUE;
     }
     if (!sig->ok) {
         set_result(r, SMTPX_DKIM_PERMERROR, "%s", sig->error);
-        return;
+        return TRUE;
     }
     if (!m->ended) {
         set_result(r, SMTPX_DKIM_NEUTRAL, "the end of the message is not seen yet");
-        return;
+        return TRUE;
     }
     if (!m->complete) {
         set_result(r, SMTPX_DKIM_NEUTRAL, "octets of the message are missing from the "
                    "capture: the body hash cannot be checked");
-        return;
+        return TRUE;
     }
     if (sig->has_l && sig->l > s->canon_len) {
         set_result(r, SMTPX_DKIM_PERMERROR, "l=%" G_GUINT64_FORMAT " is longer than the "
                    "canonicalized body (%" G_GUINT64_FORMAT " octets)", sig->l, s->canon_len);
-        return;
+        return TRUE;
     }
     r->body_beyond_l = sig->has_l && s->canon_len > sig->l;
     if (s->bhash_len != sig->bh_len || memcmp(s->bhash, sig->bh, s->bhash_len) != 0) {
         set_result(r, SMTPX_DKIM_FAIL, "body hash mismatch: the body was changed after "
                    "signing (bh= differs from the hash of the body seen)");
-        return;
+        return TRUE;
     }
     if (sig->has_x && m->time > 0 && (guint64)m->time > sig->x) {
         set_result(r, SMTPX_DKIM_FAIL, "signature expired: x=%" G_GUINT64_FORMAT
                    " is before the capture time of the message", sig->x);
-        return;
+        return TRUE;
     }
-    name = g_strdup_printf("%s._domainkey.%s", sig->selector, sig->domain);
-    recs = keys ? g_hash_table_lookup(keys->by_name, name) : NULL;
-    if (!recs || recs->len == 0) {
-        set_result(r, SMTPX_DKIM_NOKEY, "no key for %s in the capture or the key file", name);
-        g_free(name);
-        return;
-    }
-    cand = g_ptr_array_new();
-    for (i = 0; i < recs->len; i++)
-        g_ptr_array_add(cand, g_ptr_array_index(recs, i));
-    g_ptr_array_sort(cand, krec_cmp);
+    return FALSE;
+}
+
+/* Tries the key records cand (sorted by krec_cmp) of the key name: the
+ * capture's own answers come first (the key file only when the capture has
+ * none); the first DKIM key record that passes wins, else the first DKIM
+ * key record's result.  r keeps SMTPX_DKIM_NONE when none is a key. */
+static void
+try_records(const msig_t *s, const char *name, const GPtrArray *cand,
+            smtpx_dkim_result_t *r)
+{
+    gboolean have_capture = FALSE;
+    guint i;
+
     for (i = 0; i < cand->len; i++)
         if (((krec_t *)g_ptr_array_index(cand, i))->src == SMTPX_DKIM_SRC_CAPTURE)
             have_capture = TRUE;
-    /* The capture's own answers come first (the key file only when the
-     * capture has none); the first DKIM key record that passes wins,
-     * else the first DKIM key record's result. */
     for (i = 0; i < cand->len; i++) {
         const krec_t *rec = g_ptr_array_index(cand, i);
         smtpx_dkim_result_t tr;
@@ -293,13 +291,39 @@ evaluate_one(const smtpx_dkim_msg_t *m, const msig_t *s, const smtpx_dkim_keys_t
         if (r->result == SMTPX_DKIM_NONE || tr.result == SMTPX_DKIM_PASS) {
             g_free(r->reason);
             *r = tr;
-            r->sig = sig;
+            r->sig = s->sig;
         } else {
             g_free(tr.reason);
         }
         if (r->result == SMTPX_DKIM_PASS)
             break;
     }
+}
+
+static void
+evaluate_one(const smtpx_dkim_msg_t *m, const msig_t *s, const smtpx_dkim_keys_t *keys,
+             smtpx_dkim_result_t *r)
+{
+    const smtpx_dkim_sig_t *sig = s->sig;
+    char *name;
+    GPtrArray *recs, *cand;
+    guint i;
+
+    r->body_length_limited = sig->has_l;
+    if (check_message(m, s, r))
+        return;
+    name = g_strdup_printf("%s._domainkey.%s", sig->selector, sig->domain);
+    recs = keys ? g_hash_table_lookup(keys->by_name, name) : NULL;
+    if (!recs || recs->len == 0) {
+        set_result(r, SMTPX_DKIM_NOKEY, "no key for %s in the capture or the key file", name);
+        g_free(name);
+        return;
+    }
+    cand = g_ptr_array_new();
+    for (i = 0; i < recs->len; i++)
+        g_ptr_array_add(cand, g_ptr_array_index(recs, i));
+    g_ptr_array_sort(cand, krec_cmp);
+    try_records(s, name, cand, r);
     if (r->result == SMTPX_DKIM_NONE)
         set_result(r, SMTPX_DKIM_NOKEY, "no DKIM key record for %s in the capture or the "
                    "key file", name);
