@@ -153,6 +153,75 @@ parse_u64(const guint8 *p, gsize len, guint64 *out)
 }
 
 /*
+ * The keywords SMTPX knows (SIZE RFC 1870 6, BODY RFC 6152 2 / RFC 3030 3,
+ * SMTPUTF8 RFC 6531 3.4, REQUIRETLS RFC 8689 4.1, RET/ENVID/NOTIFY/ORCPT
+ * RFC 3461 4): what they set in path, and TRUE when keyword (upper case)
+ * stands on the wrong command or has a bad or missing value v[0..vlen).
+ * Unknown keywords are never bad here.
+ */
+static gboolean
+known_param_bad(smtpx_path_t *path, const char *keyword, const guint8 *v,
+                gsize vlen, gboolean has_value, gboolean is_mail)
+{
+    gboolean bad = FALSE;
+
+    if (strcmp(keyword, "SIZE") == 0) {
+        /* RFC 1870 section 6: MAIL only, "SIZE=" 1*20DIGIT. */
+        guint64 sz;
+        if (!is_mail || !has_value || !parse_u64(v, vlen, &sz)) {
+            bad = TRUE;
+        } else if (!path->size_present) {
+            path->size_present = TRUE;
+            path->size = sz;
+        }
+    } else if (strcmp(keyword, "BODY") == 0) {
+        /* RFC 6152 section 2, RFC 3030 section 3: 7BIT/8BITMIME/BINARYMIME. */
+        if (!is_mail || !has_value)
+            bad = TRUE;
+        if (has_value) {
+            if (path->body == NULL)
+                path->body = smtpx_printable_upper(v, vlen);
+            if (!span_ieq(v, vlen, "7BIT") && !span_ieq(v, vlen, "8BITMIME") &&
+                !span_ieq(v, vlen, "BINARYMIME"))
+                bad = TRUE;
+        }
+    } else if (strcmp(keyword, "SMTPUTF8") == 0) {
+        /* RFC 6531 section 3.4: MAIL only, no value. */
+        path->smtputf8 = TRUE;
+        if (!is_mail || has_value)
+            bad = TRUE;
+    } else if (strcmp(keyword, "REQUIRETLS") == 0) {
+        /* RFC 8689 section 4.1: MAIL only, no value. */
+        path->requiretls = TRUE;
+        if (!is_mail || has_value)
+            bad = TRUE;
+    } else if (strcmp(keyword, "RET") == 0) {
+        /* RFC 3461 4.3: MAIL, FULL or HDRS. */
+        path->dsn = TRUE;
+        if (!is_mail || !has_value ||
+            (!span_ieq(v, vlen, "FULL") && !span_ieq(v, vlen, "HDRS")))
+            bad = TRUE;
+    } else if (strcmp(keyword, "ENVID") == 0) {
+        /* RFC 3461 4.4: MAIL, xtext, at most 100 characters. */
+        path->dsn = TRUE;
+        if (!is_mail || !has_value || vlen == 0 || vlen > 100 ||
+            !xtext_ok(v, vlen, FALSE))
+            bad = TRUE;
+    } else if (strcmp(keyword, "NOTIFY") == 0) {
+        /* RFC 3461 4.1: RCPT. */
+        path->dsn = TRUE;
+        if (is_mail || !has_value || !notify_ok(v, vlen))
+            bad = TRUE;
+    } else if (strcmp(keyword, "ORCPT") == 0) {
+        /* RFC 3461 4.2: RCPT. */
+        path->dsn = TRUE;
+        if (is_mail || !has_value || !orcpt_ok(v, vlen))
+            bad = TRUE;
+    }
+    return bad;
+}
+
+/*
  * Interprets one "KEY[=value]" word after the path.  A word whose keyword
  * breaks the esmtp-keyword grammar is TRAILING_JUNK and not stored; a
  * known keyword on the wrong command, with a bad or missing value, or
@@ -194,59 +263,8 @@ parse_param(smtpx_path_t *path, const guint8 *w, gsize wlen, gboolean is_mail)
             bad = TRUE;     /* repeated (RFC 3461 4: MUST NOT repeat) */
     }
 
-    if (strcmp(param->keyword, "SIZE") == 0) {
-        /* RFC 1870 section 6: MAIL only, "SIZE=" 1*20DIGIT. */
-        guint64 sz;
-        if (!is_mail || !has_value || !parse_u64(v, vlen, &sz)) {
-            bad = TRUE;
-        } else if (!path->size_present) {
-            path->size_present = TRUE;
-            path->size = sz;
-        }
-    } else if (strcmp(param->keyword, "BODY") == 0) {
-        /* RFC 6152 section 2, RFC 3030 section 3: 7BIT/8BITMIME/BINARYMIME. */
-        if (!is_mail || !has_value)
-            bad = TRUE;
-        if (has_value) {
-            if (path->body == NULL)
-                path->body = smtpx_printable_upper(v, vlen);
-            if (!span_ieq(v, vlen, "7BIT") && !span_ieq(v, vlen, "8BITMIME") &&
-                !span_ieq(v, vlen, "BINARYMIME"))
-                bad = TRUE;
-        }
-    } else if (strcmp(param->keyword, "SMTPUTF8") == 0) {
-        /* RFC 6531 section 3.4: MAIL only, no value. */
-        path->smtputf8 = TRUE;
-        if (!is_mail || has_value)
-            bad = TRUE;
-    } else if (strcmp(param->keyword, "REQUIRETLS") == 0) {
-        /* RFC 8689 section 4.1: MAIL only, no value. */
-        path->requiretls = TRUE;
-        if (!is_mail || has_value)
-            bad = TRUE;
-    } else if (strcmp(param->keyword, "RET") == 0) {
-        /* RFC 3461 4.3: MAIL, FULL or HDRS. */
-        path->dsn = TRUE;
-        if (!is_mail || !has_value ||
-            (!span_ieq(v, vlen, "FULL") && !span_ieq(v, vlen, "HDRS")))
-            bad = TRUE;
-    } else if (strcmp(param->keyword, "ENVID") == 0) {
-        /* RFC 3461 4.4: MAIL, xtext, at most 100 characters. */
-        path->dsn = TRUE;
-        if (!is_mail || !has_value || vlen == 0 || vlen > 100 ||
-            !xtext_ok(v, vlen, FALSE))
-            bad = TRUE;
-    } else if (strcmp(param->keyword, "NOTIFY") == 0) {
-        /* RFC 3461 4.1: RCPT. */
-        path->dsn = TRUE;
-        if (is_mail || !has_value || !notify_ok(v, vlen))
-            bad = TRUE;
-    } else if (strcmp(param->keyword, "ORCPT") == 0) {
-        /* RFC 3461 4.2: RCPT. */
-        path->dsn = TRUE;
-        if (is_mail || !has_value || !orcpt_ok(v, vlen))
-            bad = TRUE;
-    }
+    if (known_param_bad(path, param->keyword, v, vlen, has_value, is_mail))
+        bad = TRUE;
 
     if (bad)
         path->flags |= SMTPX_PATH_BAD_PARAM;

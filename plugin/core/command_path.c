@@ -7,22 +7,19 @@
 #include "command-internal.h"
 
 /*
- * Parses the path itself: what was between '<' and '>' (or the whole
- * bracketless word), comments included.
+ * Step 1 of parse_path_body: c[0..clen) with the comments outside quoted
+ * strings dropped (a new GString), COMMENT and UNBALANCED noted.  A comment
+ * after the '@' sits in the domain, which RFC 5321 4.1.2 does not allow:
+ * "legit.example(evil.example)" is not a Domain.  NON_ASCII when what is
+ * left holds a byte >= 0x80.
  */
-static void
-parse_path_body(smtpx_path_t *path, const guint8 *c, gsize clen,
-                gboolean is_mail, gboolean bracketed)
+static GString *
+path_drop_comments(smtpx_path_t *path, const guint8 *c, gsize clen)
 {
     GString *clean = g_string_sized_new(clen);
-    const guint8 *m;
-    gsize mlen, i, n_at = 0, last_at = 0;
-
-    /* 1. Drop comments outside quoted strings; remember the flags.  A
-     *    comment after the '@' sits in the domain, which RFC 5321 4.1.2 does
-     *    not allow: "legit.example(evil.example)" is not a Domain. */
     gboolean in_domain = FALSE;
-    i = 0;
+    gsize i = 0;
+
     while (i < clen) {
         gsize start = i;
         if (c[i] == '(') {
@@ -52,63 +49,68 @@ parse_path_body(smtpx_path_t *path, const guint8 *c, gsize clen,
             break;
         }
     }
+    return clean;
+}
 
-    m = (const guint8 *)clean->str;
-    mlen = clean->len;
+/*
+ * Step 3 of parse_path_body: an obsolete source route "@a,@b:" (RFC 5321
+ * 4.1.2 A-d-l, appendix C) at the start of *m / *mlen is kept in
+ * path->route, its domains checked, and cut off.  TRUE when nothing is left
+ * after it (path->mailbox is then "" and EMPTY set).
+ */
+static gboolean
+path_skip_route(smtpx_path_t *path, const guint8 **m, gsize *mlen)
+{
+    const guint8 *r = *m;
+    gsize colon = 0, i, s = 0;
+    gboolean found = FALSE;
 
-    /* 2. Null path "<>" (reverse-path only, RFC 5321 4.1.1.2). */
-    if (mlen == 0) {
-        if (is_mail && bracketed)
-            path->null_path = TRUE;
-        else
-            path->flags |= SMTPX_PATH_EMPTY;
-        path->mailbox = g_strdup("");
-        g_string_free(clean, TRUE);
-        return;
-    }
-
-    /* 3. Obsolete source route "@a,@b:" (RFC 5321 4.1.2 A-d-l, C.). */
-    if (m[0] == '@') {
-        gsize colon = 0;
-        gboolean found = FALSE;
-        for (i = 0; i < mlen; i++) {
-            if (m[i] == '"') {
-                if (!skip_quoted(m, mlen, &i))
-                    break;
-                i--;
-                continue;
-            }
-            if (m[i] == ':') {
-                colon = i;
-                found = TRUE;
+    for (i = 0; i < *mlen; i++) {
+        if (r[i] == '"') {
+            if (!skip_quoted(r, *mlen, &i))
                 break;
-            }
+            i--;
+            continue;
         }
-        if (found) {
-            gsize s = 0;
-            path->flags |= SMTPX_PATH_ROUTE;
-            path->route = smtpx_printable(m, colon);
-            /* A-d-l = At-domain *( "," At-domain ) */
-            while (s <= colon) {
-                gsize e = s;
-                while (e < colon && m[e] != ',')
-                    e++;
-                if (e - s < 2 || m[s] != '@' || !domain_ok(m + s + 1, e - s - 1, NULL))
-                    path->flags |= SMTPX_PATH_BAD_DOMAIN;
-                s = e + 1;
-            }
-            m += colon + 1;
-            mlen -= colon + 1;
-            if (mlen == 0) {
-                path->flags |= SMTPX_PATH_EMPTY;
-                path->mailbox = g_strdup("");
-                g_string_free(clean, TRUE);
-                return;
-            }
+        if (r[i] == ':') {
+            colon = i;
+            found = TRUE;
+            break;
         }
     }
+    if (!found)
+        return FALSE;
+    path->flags |= SMTPX_PATH_ROUTE;
+    path->route = smtpx_printable(r, colon);
+    /* A-d-l = At-domain *( "," At-domain ) */
+    while (s <= colon) {
+        gsize e = s;
+        while (e < colon && r[e] != ',')
+            e++;
+        if (e - s < 2 || r[s] != '@' || !domain_ok(r + s + 1, e - s - 1, NULL))
+            path->flags |= SMTPX_PATH_BAD_DOMAIN;
+        s = e + 1;
+    }
+    *m += colon + 1;
+    *mlen -= colon + 1;
+    if (*mlen > 0)
+        return FALSE;
+    path->flags |= SMTPX_PATH_EMPTY;
+    path->mailbox = g_strdup("");
+    return TRUE;
+}
 
-    /* 4. Find the '@' signs outside quoted strings. */
+/*
+ * Steps 4-5 of parse_path_body: the mailbox m[0..mlen) (comments and route
+ * gone) split at its last '@' outside quoted strings into local part and
+ * domain, each checked (RFC 5321 4.1.2); "<Postmaster>" of RCPT needs no
+ * domain (4.1.1.3).
+ */
+static void
+path_mailbox(smtpx_path_t *path, const guint8 *m, gsize mlen, gboolean is_mail)
+{
+    gsize i, n_at = 0, last_at = 0;
+
     for (i = 0; i < mlen; i++) {
         if (m[i] == '"') {
             if (!skip_quoted(m, mlen, &i))
@@ -133,7 +135,6 @@ parse_path_body(smtpx_path_t *path, const guint8 *c, gsize clen,
             if (is_ipv4(m, mlen) || is_ipv6(m, mlen))
                 path->flags |= SMTPX_PATH_BARE_IP;
         }
-        g_string_free(clean, TRUE);
         return;
     }
 
@@ -151,6 +152,40 @@ parse_path_body(smtpx_path_t *path, const guint8 *c, gsize clen,
         check_domain(d, dlen, &path->flags);
         path->domain = printable_lower(d, dlen);
     }
+}
+
+/*
+ * Parses the path itself: what was between '<' and '>' (or the whole
+ * bracketless word), comments included.
+ */
+static void
+parse_path_body(smtpx_path_t *path, const guint8 *c, gsize clen,
+                gboolean is_mail, gboolean bracketed)
+{
+    /* 1. Drop comments outside quoted strings; remember the flags. */
+    GString *clean = path_drop_comments(path, c, clen);
+    const guint8 *m = (const guint8 *)clean->str;
+    gsize mlen = clean->len;
+
+    /* 2. Null path "<>" (reverse-path only, RFC 5321 4.1.1.2). */
+    if (mlen == 0) {
+        if (is_mail && bracketed)
+            path->null_path = TRUE;
+        else
+            path->flags |= SMTPX_PATH_EMPTY;
+        path->mailbox = g_strdup("");
+        g_string_free(clean, TRUE);
+        return;
+    }
+
+    /* 3. Obsolete source route "@a,@b:" (RFC 5321 4.1.2 A-d-l, C.). */
+    if (m[0] == '@' && path_skip_route(path, &m, &mlen)) {
+        g_string_free(clean, TRUE);
+        return;
+    }
+
+    /* 4. Find the '@' signs outside quoted strings; 5. split there. */
+    path_mailbox(path, m, mlen, is_mail);
     g_string_free(clean, TRUE);
 }
 
@@ -180,40 +215,18 @@ word_end(const guint8 *p, gsize len, gsize i)
 }
 
 /*
- * smtpx_path_parse - see command.h.
- *
- * Accepted shapes, each flagged when it is not RFC 5321 4.1.2 form:
- *  - "FROM:" / "TO:" in any case; a missing keyword or colon gives
- *    MISSING_KEYWORD, blanks around the colon SPACE_AFTER_COLON;
- *  - "<...>" with the closing '>' found outside quoted strings and
- *    comments; without it UNBALANCED, and the path runs to the next blank;
- *  - a bare word ("FROM: a@b.example", the lab's "FROM: 203.0.113.25"):
- *    NO_BRACKETS, a lone '>' at its end UNBALANCED;
- *  - "<>" null reverse-path (MAIL only; for RCPT it is EMPTY);
- *  - "<Postmaster>" (RCPT only, RFC 5321 4.1.1.3) without NO_AT;
- *  - source routes "<@a,@b:u@d>" (ROUTE; route kept in path->route);
- *  - quoted local parts (QUOTED_LOCAL); an '@' inside quotes does not count;
- *  - comments "(...)" anywhere outside quoted strings (COMMENT; dropped from
- *    mailbox);
- *  - several '@' (MULTIPLE_AT): the last one splits local part and domain;
- *  - address literals "[192.0.2.1]", "[IPv6:...]" (ADDRESS_LITERAL);
- *  - bytes >= 0x80 (NON_ASCII).
- * After the path, words are ESMTP parameters; text glued to '>' or a word
- * that is no esmtp-keyword gives TRAILING_JUNK.  mailbox is never NULL.
- * args may be NULL when len is 0.
+ * "FROM:" / "TO:" (RFC 5321 4.1.1.2, 4.1.1.3) and the blanks and comments
+ * after it: returns where the path starts.  A missing keyword or colon
+ * gives MISSING_KEYWORD, blanks around the colon SPACE_AFTER_COLON.
  */
-smtpx_path_t *
-smtpx_path_parse(const guint8 *args, gsize len, gboolean is_mail)
+static gsize
+path_keyword(smtpx_path_t *path, const guint8 *args, gsize len,
+             gboolean is_mail)
 {
-    smtpx_path_t *path = g_new0(smtpx_path_t, 1);
     const char *kw = is_mail ? "FROM" : "TO";
     gsize kwlen = strlen(kw);
     gsize i = 0;
     gboolean colon = FALSE;
-
-    path->params = g_ptr_array_new_with_free_func(param_free);
-    if (args == NULL)
-        len = 0;
 
     while (i < len && is_blank(args[i]))
         i++;
@@ -252,13 +265,19 @@ smtpx_path_parse(const guint8 *args, gsize len, gboolean is_mail)
         }
         break;
     }
+    return i;
+}
 
-    if (i >= len) {
-        path->flags |= SMTPX_PATH_EMPTY;
-        path->mailbox = g_strdup("");
-        return path;
-    }
-
+/*
+ * The path at args[i] (i < len): "<...>" with the closing '>' found outside
+ * quoted strings and comments (without it UNBALANCED, and the path runs to
+ * the next blank), or a bare word (NO_BRACKETS).  Returns the index after
+ * it.
+ */
+static gsize
+path_word(smtpx_path_t *path, const guint8 *args, gsize len, gsize i,
+          gboolean is_mail)
+{
     if (args[i] == '<') {
         gsize k = i + 1;
         gboolean closed = FALSE;
@@ -298,6 +317,51 @@ smtpx_path_parse(const guint8 *args, gsize len, gboolean is_mail)
         parse_path_body(path, args + i, body_end - i, is_mail, FALSE);
         i = e;
     }
+    return i;
+}
+
+/*
+ * smtpx_path_parse - see command.h.
+ *
+ * Accepted shapes, each flagged when it is not RFC 5321 4.1.2 form:
+ *  - "FROM:" / "TO:" in any case; a missing keyword or colon gives
+ *    MISSING_KEYWORD, blanks around the colon SPACE_AFTER_COLON;
+ *  - "<...>" with the closing '>' found outside quoted strings and
+ *    comments; without it UNBALANCED, and the path runs to the next blank;
+ *  - a bare word ("FROM: a@b.example", the lab's "FROM: 203.0.113.25"):
+ *    NO_BRACKETS, a lone '>' at its end UNBALANCED;
+ *  - "<>" null reverse-path (MAIL only; for RCPT it is EMPTY);
+ *  - "<Postmaster>" (RCPT only, RFC 5321 4.1.1.3) without NO_AT;
+ *  - source routes "<@a,@b:u@d>" (ROUTE; route kept in path->route);
+ *  - quoted local parts (QUOTED_LOCAL); an '@' inside quotes does not count;
+ *  - comments "(...)" anywhere outside quoted strings (COMMENT; dropped from
+ *    mailbox);
+ *  - several '@' (MULTIPLE_AT): the last one splits local part and domain;
+ *  - address literals "[192.0.2.1]", "[IPv6:...]" (ADDRESS_LITERAL);
+ *  - bytes >= 0x80 (NON_ASCII).
+ * After the path, words are ESMTP parameters; text glued to '>' or a word
+ * that is no esmtp-keyword gives TRAILING_JUNK.  mailbox is never NULL.
+ * args may be NULL when len is 0.
+ */
+smtpx_path_t *
+smtpx_path_parse(const guint8 *args, gsize len, gboolean is_mail)
+{
+    smtpx_path_t *path = g_new0(smtpx_path_t, 1);
+    gsize i;
+
+    path->params = g_ptr_array_new_with_free_func(param_free);
+    if (args == NULL)
+        len = 0;
+
+    i = path_keyword(path, args, len, is_mail);
+
+    if (i >= len) {
+        path->flags |= SMTPX_PATH_EMPTY;
+        path->mailbox = g_strdup("");
+        return path;
+    }
+
+    i = path_word(path, args, len, i, is_mail);
 
     /* Anything glued to the path is junk; parameters follow a blank. */
     if (i < len && !is_blank(args[i]))
