@@ -7,7 +7,7 @@
 
 /*
  * How the readers of smtpx_reader_t take an author out of a field body.
- * The strict reading is the parser above.  The lenient ones are small
+ * The strict reading is the parser (address.c).  The lenient ones are small
  * scans, each modelled on a known way of reading addresses wrongly: over
  * the lexer's tokens (quotes and comments understood) for FIRST_ADDRESS,
  * LAST_ANGLE and ROUTE, over the raw bytes (nothing understood) for

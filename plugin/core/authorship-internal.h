@@ -59,7 +59,7 @@ is_ascii(const char *s, gsize len)
     SMTPX_HDR_TRUNCATED)
 
 /* The working state of one judgement: the input, what was found so far and
- * the verdict being filled in.  Each judge_* step below reads and adds to
+ * the verdict being filled in.  Each judge_* step reads and adds to
  * it, in the order smtpx_authorship_judge calls them. */
 typedef struct {
     const smtpx_authorship_input_t *in;
