@@ -16,7 +16,7 @@
  * with the reading most mail transfer agents take (for several '@' the last
  * one separates local part and domain, as MTAs route on it).
  */
-#include "address-internal.h"
+#include "address_internal.h"
 
 typedef struct {
     gsize    open;       /* index of '<' */

@@ -5,7 +5,7 @@
  * (GLib's g_convert), and what the decoded text shows ('@', '<', '>',
  * controls).  smtpx_rfc2047_decode (address.h) is the public entry.
  */
-#include "address-internal.h"
+#include "address_internal.h"
 
 /* RFC 2047 section 2: token = 1*<any CHAR except SPACE, CTLs, especials>. */
 static gboolean

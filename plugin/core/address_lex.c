@@ -5,7 +5,7 @@
  * nesting counted, not recursed, domain literals, specials), noting for each
  * whether CFWS came before it (RFC 5322 3.2).  Linear and without recursion.
  */
-#include "address-internal.h"
+#include "address_internal.h"
 
 /* CRLF followed by WSP: folding whitespace left in the body. */
 static gboolean

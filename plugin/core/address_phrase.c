@@ -4,7 +4,7 @@
  * and comments (3.2.2) from the lexer's tokens, encoded-words decoded the
  * way mail readers do.
  */
-#include "address-internal.h"
+#include "address_internal.h"
 
 /* Collapses runs of SP/HTAB into one SP, trims, and makes it printable. */
 static char *

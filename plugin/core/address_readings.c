@@ -3,7 +3,7 @@
  * address_readings.c - smtpx_address_readings (address.h): the author
  * mailboxes that strict and lenient parsers take out of one field body.
  */
-#include "address-internal.h"
+#include "address_internal.h"
 
 /*
  * How the readers of smtpx_reader_t take an author out of a field body.

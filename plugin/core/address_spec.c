@@ -4,7 +4,7 @@
  * their dot-atom / obs-local-part / obs-domain structure, the obs-route
  * before them (4.4), and the address text rebuilt from them.
  */
-#include "address-internal.h"
+#include "address_internal.h"
 
 /* dot-atom-text of RFC 5322 3.2.3 (with RFC 6532 UTF-8): no quoting needed. */
 static gboolean

@@ -13,7 +13,7 @@
  * domains (authorship_lookalike.c); domains and owners in
  * authorship_domains.c.
  */
-#include "authorship-internal.h"
+#include "authorship_internal.h"
 
 void
 add_reason(GString *reasons, const char *fmt, ...)

@@ -6,7 +6,7 @@
  * exceptions, and DKIM-Signature d= alignment (RFC 6376, RFC 7489 3.1.1; a
  * claim, not verified here).
  */
-#include "authorship-internal.h"
+#include "authorship_internal.h"
 
 /* pattern: "*", "*.example.com" (the domain and its subdomains) or a
  * domain; domain: normalized.  Case-insensitive, trailing dot ignored. */

@@ -4,7 +4,7 @@
  * owner's address or domain (RFC 5322 3.4 display-name; the shown domains
  * checked against the Public Suffix List), and the verdict's step for them.
  */
-#include "authorship-internal.h"
+#include "authorship_internal.h"
 
 /* Characters that end a token in a display name (besides white space):
  * quoting, brackets and punctuation around an address or domain. */

@@ -5,7 +5,7 @@
  * 2.3.4), organizational domains (RFC 7489 3.2), owners, and the public
  * smtpx_org_domain / smtpx_domains_aligned (authorship.h).
  */
-#include "authorship-internal.h"
+#include "authorship_internal.h"
 
 #include <idn2.h>
 

@@ -5,7 +5,7 @@
  * smtpx_domain_is_lookalike / smtpx_domains_confusable (authorship.h) and
  * the verdict's look-alike step.
  */
-#include "authorship-internal.h"
+#include "authorship_internal.h"
 
 #include <idn2.h>
 #include <unicode/uspoof.h>

@@ -4,7 +4,7 @@
  * From field (address.h; RFC 5322 3.4), its layout (RFC 5322 2.2, 4.5) and
  * an ambiguous MAIL FROM (RFC 5321 4.1.2).
  */
-#include "authorship-internal.h"
+#include "authorship_internal.h"
 
 /* Words for an ambiguous MAIL FROM, or NULL when it is not ambiguous. */
 static char *

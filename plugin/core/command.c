@@ -11,7 +11,7 @@
  * Every parser reads only inside the span it is given, never fails, and
  * puts only smtpx_printable() strings into the structures it returns.
  */
-#include "command-internal.h"
+#include "command_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* Verbs                                                                */

@@ -2,9 +2,9 @@
 /*
  * command_addr.c - the pieces of a path: IPv4 and IPv6 literals, domains,
  * address literals, local parts (RFC 5321 4.1.2, 4.1.3; RFC 6531 3.3), and
- * skipping comments and quoted strings.  See command-internal.h.
+ * skipping comments and quoted strings.  See command_internal.h.
  */
-#include "command-internal.h"
+#include "command_internal.h"
 
 /* Longest text an IPv6 address can have (with an embedded IPv4 part). */
 #define IPV6_MAX_TEXT 45

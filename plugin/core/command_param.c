@@ -4,7 +4,7 @@
  * esmtp-param; SIZE RFC 1870, BODY RFC 6152 and RFC 3030, SMTPUTF8 RFC
  * 6531, DSN RFC 3461, REQUIRETLS RFC 8689).
  */
-#include "command-internal.h"
+#include "command_internal.h"
 
 /* ESMTP parameters kept per MAIL/RCPT command; more are still checked. */
 #define SMTPX_PATH_MAX_PARAMS 64

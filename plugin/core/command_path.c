@@ -4,7 +4,7 @@
  * (RFC 5321 4.1.1.2, 4.1.1.3, 4.1.2), with the ESMTP parameters after
  * them (command_param.c).  See command.h for the contract.
  */
-#include "command-internal.h"
+#include "command_internal.h"
 
 /*
  * Step 1 of parse_path_body: c[0..clen) with the comments outside quoted

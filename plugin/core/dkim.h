@@ -16,7 +16,7 @@
  *                        they pass, header hashes;
  *        dkim_verify.c   signature checks through libgcrypt, the author
  *                        verdict;
- *        dkim-internal.h what these files share.
+ *        dkim_internal.h what these files share.
  *
  * Inputs are (const guint8 *, gsize) spans, never NUL-terminated unless said;
  * strings handed out are NUL-terminated, printable (smtpx_printable) and owned

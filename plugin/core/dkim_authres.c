@@ -4,7 +4,7 @@
  * header fields (RFC 8601 2.2, RFC 8617 4.1.1): the dkim= results they
  * claim.  See dkim.h for the contract.
  */
-#include "dkim-internal.h"
+#include "dkim_internal.h"
 
 /* ---- Authentication-Results ---------------------------------------------- */
 

@@ -4,7 +4,7 @@
  * k=ed25519), the two DER shapes of an RSA public key p= may hold, and the
  * lines of a key file (zone-file TXT records).  See dkim.h for the contract.
  */
-#include "dkim-internal.h"
+#include "dkim_internal.h"
 
 /* h=, k=, s= and t= of a key record (RFC 6376 3.6.1; RFC 8463 4 for
  * k=ed25519): the hashes, the key type, the service types and the flags. */

@@ -4,7 +4,7 @@
  * capture's DNS answers or a key file, bounded in count and octets.  See
  * dkim.h for the contract.
  */
-#include "dkim-internal.h"
+#include "dkim_internal.h"
 
 #define MAX_KEY_RECORDS 4096
 #define MAX_KEY_RECORD_BYTES 16384          /* a 16384-bit RSA key is ~2.8 KiB */

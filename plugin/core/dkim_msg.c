@@ -5,7 +5,7 @@
  * computes each signature's header hash then and frees the copy, and hashes
  * the body incrementally (dkim_canon.c).  See dkim.h for the contract.
  */
-#include "dkim-internal.h"
+#include "dkim_internal.h"
 
 #include <gcrypt.h>
 

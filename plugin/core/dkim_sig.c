@@ -4,7 +4,7 @@
  * what they must hold for the signature to be checked.  See dkim.h for the
  * contract.
  */
-#include "dkim-internal.h"
+#include "dkim_internal.h"
 
 const char *
 smtpx_dkim_alg_name(smtpx_dkim_alg_t alg)

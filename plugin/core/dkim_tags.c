@@ -3,7 +3,7 @@
  * dkim_tags.c - DKIM tag lists (RFC 6376 3.2) and the helpers for tag
  * values (base64, decimals, FWS).  See dkim.h for the contract.
  */
-#include "dkim-internal.h"
+#include "dkim_internal.h"
 
 #define MAX_TAGS 64
 

@@ -7,7 +7,7 @@
  * the result names, and the three-state author verdict.  See dkim.h for
  * the contract.
  */
-#include "dkim-internal.h"
+#include "dkim_internal.h"
 
 #include <gcrypt.h>
 

@@ -7,7 +7,7 @@
  * stream_lines.c and stream_body.c, the look-alike check in
  * stream_smuggle.c.
  */
-#include "stream-internal.h"
+#include "stream_internal.h"
 
 smtpx_stream_t *
 smtpx_stream_new(gsize max_line)

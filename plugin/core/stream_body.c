@@ -4,7 +4,7 @@
  * data) and BDAT mode (RFC 3030 2) of the SMTP framer: the message body,
  * dot-unstuffed, counted, with its header-section lines handed out.
  */
-#include "stream-internal.h"
+#include "stream_internal.h"
 
 /* ------------------------------------------------------------------ */
 /* Body lines (header section), shared by DATA and BDAT. */

@@ -4,7 +4,7 @@
  * (RFC 5321 2.3.8, 4.5.3.1.4-5), capped, with bare CR and LF noted, and the
  * line helpers the body shares.
  */
-#include "stream-internal.h"
+#include "stream_internal.h"
 
 /* Appends octets of a line to buf, keeping at most max_line + 1. */
 void

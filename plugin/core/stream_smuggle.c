@@ -4,7 +4,7 @@
  * smuggling"): "<x>.<y>" with line breaks other than CRLF, which some
  * servers take for the end of data (RFC 5321 4.1.1.4 wants CRLF.CRLF).
  */
-#include "stream-internal.h"
+#include "stream_internal.h"
 
 /* A line break kind in the window: 0 none, 1 CRLF, 2 LF, 3 CR.  idx is the
  * index of the octet just before the ".". *start is set to the index of the

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * stream-internal.h - what the files of the per-direction SMTP framer share
+ * stream_internal.h - what the files of the per-direction SMTP framer share
  * (stream.c, stream_lines.c, stream_body.c, stream_smuggle.c); not part of
  * the core's interface (stream.h is).
  *

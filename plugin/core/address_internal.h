@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * address-internal.h - what the files of the RFC 5322 address parser share
+ * address_internal.h - what the files of the RFC 5322 address parser share
  * (address_ew.c, address_lex.c, address_phrase.c, address_spec.c, address.c,
  * address_readings.c); not part of the core's interface (address.h is).
  *

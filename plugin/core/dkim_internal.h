@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * dkim-internal.h - what the files of the DKIM verifier share (dkim_tags.c,
+ * dkim_internal.h - what the files of the DKIM verifier share (dkim_tags.c,
  * dkim_sig.c, dkim_key.c, dkim_authres.c, dkim_keystore.c, dkim_msg.c,
  * dkim_verify.c); not part of the core's interface (dkim.h is).
  *

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * authorship-internal.h - what the files of the forged-From verdict share
+ * authorship_internal.h - what the files of the forged-From verdict share
  * (authorship.c, authorship_domains.c, authorship_align.c,
  * authorship_readings.c, authorship_display.c, authorship_lookalike.c); not
  * part of the core's interface (authorship.h is).

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * command-internal.h - what the files of the command parsers share
+ * command_internal.h - what the files of the command parsers share
  * (command.c, command_addr.c, command_path.c, command_param.c); not part of
  * the core's interface (command.h is).
  *
