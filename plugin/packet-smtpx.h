@@ -50,7 +50,7 @@ void proto_reg_handoff_smtpx(void);
     X(ehlo_limits_rcptdomainmax) \
     X(msg_from) X(msg_from_address) X(msg_from_display_name) \
     X(msg_from_domain) X(msg_sender) X(msg_reply_to) X(msg_return_path) \
-    X(msg_dkim_domain) X(msg_size) \
+    X(msg_dkim_domain) X(msg_size) X(msg_verdict_frame) \
     X(from_forged) X(from_org_domain) X(from_envelope_domain) \
     X(from_envelope_mismatch) X(from_envelope_invalid) \
     X(from_dkim_aligned) X(from_display_name_spoof) X(from_multiple) \

@@ -1030,6 +1030,47 @@ build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event
     return ti;
 }
 
+/*
+ * Later passes, a DATA frame that carries the From field of a message
+ * judged in another frame: the verdict where the analyst looks, on the
+ * field's bytes, with a link to the frame of the verdict (its items, the
+ * expert info and the filters stay there, so first and later passes
+ * filter the same frames).
+ */
+static void
+add_from_here(proto_tree *st, packet_info *pinfo, tvbuff_t *tvb, gint start, gint len,
+              const smtpx_message_event_t *m, GString *summary)
+{
+    const smtpx_author_verdict_t *av;
+    proto_tree *ft;
+    proto_item *pi;
+    GString *words;
+    gint fs, fl;
+
+    if (!m || !m->verdict || !m->verdict->from_field || !m->verdict_frame ||
+        m->verdict_frame == pinfo->num || !PINFO_FD_VISITED(pinfo) || len <= 0)
+        return;
+    if (!find_field(tvb, start, start + len, "From:", &fs, &fl))
+        return;
+    av = smtpx_dkim_glue_verdict(pinfo, m, FALSE, NULL);
+    words = g_string_new(NULL);
+    verdict_summary(words, m->verdict, av);
+    ft = proto_tree_add_subtree_format(st, tvb, fs, fl, smtpx_ett.message, NULL,
+                                       "From field: %s", show_value(m->verdict->from_field));
+    (void)proto_tree_add_subtree_format(ft, tvb, fs, fl, smtpx_ett.verdict, &pi, "%s",
+                                        words->str);
+    proto_item_set_generated(pi);
+    pi = proto_tree_add_uint(ft, smtpx_hf.msg_verdict_frame, tvb, fs, 0, m->verdict_frame);
+    proto_item_set_generated(pi);
+    if (summary)
+        g_string_append_printf(summary, "%s%s (verdict in frame %u)", summary->len ? "; " : "",
+                               words->str, m->verdict_frame);
+    if (av && av->forged && smtpx_pref_info_tags)
+        col_append_str(pinfo->cinfo, COL_INFO, av->state == SMTPX_AUTHOR_UNVERIFIED ?
+                       " [unverified From]" : " [forged From]");
+    g_string_free(words, TRUE);
+}
+
 /* The item of one event (NULL: the event has none of its own); summary
  * gets the words for the root item. */
 static proto_item *
@@ -1048,7 +1089,9 @@ build_event(proto_tree *st, packet_info *pinfo, tvbuff_t *tvb, const smtpx_recor
     case SMTPX_EV_AUTH_LINE:
         return proto_tree_add_item(st, smtpx_hf.sasl, tvb, start, len, ENC_NA);
     case SMTPX_EV_DATA:
-        return proto_tree_add_uint(st, smtpx_hf.data_length, tvb, start, len, (guint32)ev->length);
+        item = proto_tree_add_uint(st, smtpx_hf.data_length, tvb, start, len, (guint32)ev->length);
+        add_from_here(st, pinfo, tvb, start, len, ev->message, summary);
+        return item;
     case SMTPX_EV_MESSAGE:
         return build_message(st, pinfo, tvb, start, len, rec, ev->message, summary);
     case SMTPX_EV_END_OF_DATA:
