@@ -200,7 +200,7 @@ register_fields(void)
             "Message size after dot-unstuffing, in octets (end-of-data frame)", HFILL } },
         /* Verdict */
         { &smtpx_hf.msg_verdict_frame, { "Verdict in", "smtpx.msg.verdict_frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
-            "In the frame with the From field (later passes): frame where the header section ended, with the verdict", HFILL } },
+            "Frame where the header section ended, with the verdict (in the From field frame on later passes, and in the summary links)", HFILL } },
         { &smtpx_hf.from_forged, { "From forged", "smtpx.from.forged", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "The verdict, always present once decided: true unless the author is backed (smtpx.from.verdict) by an aligned envelope, an exception or an aligned DKIM signature that passed", HFILL } },
         { &smtpx_hf.from_org_domain, { "Organizational domain", "smtpx.from.org_domain", FT_STRING, BASE_NONE, NULL, 0x0,

@@ -976,15 +976,6 @@ build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event
         g_string_append_printf(summary, "%s%s", summary->len ? "; " : "", label->str);
     g_string_free(label, TRUE);
     tt = proto_item_add_subtree(ti, smtpx_ett.txn);
-    /* Links to the frames of the transaction. */
-    if (t->first_frame) {
-        pi = proto_tree_add_uint(tt, smtpx_hf.txn_mail_frame, tvb, 0, 0, t->first_frame);
-        proto_item_set_generated(pi);
-    }
-    if (t->message && t->message->end_frame) {
-        pi = proto_tree_add_uint(tt, smtpx_hf.txn_end_frame, tvb, 0, 0, t->message->end_frame);
-        proto_item_set_generated(pi);
-    }
     /* The summary sits in a server frame, or in a client frame when no
      * server byte was captured. */
     add_generated_string(tt, smtpx_hf.txn_client, tvb, 0, endpoint_str(pinfo, !from_server));
@@ -1027,6 +1018,27 @@ build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event
         add_generated_string(tt, smtpx_hf.txn_end, tvb, 0, t->end_reason);
     add_generated_boolean(tt, smtpx_hf.txn_tls, tvb, 0, t->tls);
     add_generated_boolean(tt, smtpx_hf.txn_auth, tvb, 0, t->auth);
+    /* Links to the frames of the transaction, in a subtree of their own:
+     * the summary subtree is the record batch reports read whole. */
+    if (t->first_frame || (t->message && t->message->end_frame)) {
+        proto_tree *lt = proto_tree_add_subtree_format(tree, tvb, 0, 0, smtpx_ett.links, &pi,
+                                                       "Frames of mail transaction %u", t->number);
+        proto_item_set_generated(pi);
+        if (t->first_frame) {
+            pi = proto_tree_add_uint(lt, smtpx_hf.txn_mail_frame, tvb, 0, 0, t->first_frame);
+            proto_item_set_generated(pi);
+        }
+        if (t->message && t->message->end_frame) {
+            pi = proto_tree_add_uint(lt, smtpx_hf.txn_end_frame, tvb, 0, 0,
+                                     t->message->end_frame);
+            proto_item_set_generated(pi);
+        }
+        if (t->message && t->message->verdict_frame) {
+            pi = proto_tree_add_uint(lt, smtpx_hf.msg_verdict_frame, tvb, 0, 0,
+                                     t->message->verdict_frame);
+            proto_item_set_generated(pi);
+        }
+    }
     return ti;
 }
 
