@@ -413,10 +413,11 @@ smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb, packet_info 
             if (here && av && r->result != SMTPX_DKIM_PASS && r->result != SMTPX_DKIM_NOKEY &&
                 r->result != SMTPX_DKIM_NEUTRAL && r->result != SMTPX_DKIM_NONE) {
                 note_raised(pinfo, SMTPX_ANOM_DKIM_FAIL);
-                expert_add_info_format(pinfo, ri, &smtpx_ei[SMTPX_ANOM_DKIM_FAIL],
-                                       "DKIM signature d=%s aligned with From does not hold: "
-                                       "%s (%s)", s->domain, smtpx_dkim_result_name(r->result),
-                                       r->reason);
+                smtpx_tree_expert(pinfo, ri, tvb, start, &smtpx_ei[SMTPX_ANOM_DKIM_FAIL],
+                                  wmem_strdup_printf(SMTPX_PACKET_POOL(pinfo),
+                                      "DKIM signature d=%s aligned with From does not hold: "
+                                      "%s (%s)", s->domain, smtpx_dkim_result_name(r->result),
+                                      r->reason));
             }
         }
     }
@@ -425,9 +426,12 @@ smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb, packet_info 
     if (here && av && av->forged && m->verdict && !m->verdict->forged) {
         note_raised(pinfo, SMTPX_ANOM_FORGED_FROM);
         if (ei_forged)
-            expert_add_info_format(pinfo, verdict_item, ei_forged, "%s%s",
-                                   av->state == SMTPX_AUTHOR_UNVERIFIED ? "unverified: " : "",
-                                   av->reasons);
+            /* Long reasons: a short message, the whole text below
+             * (issue 11: no label cut). */
+            smtpx_tree_expert(pinfo, verdict_item, tvb, start, ei_forged,
+                              wmem_strdup_printf(SMTPX_PACKET_POOL(pinfo), "%s%s",
+                                  av->state == SMTPX_AUTHOR_UNVERIFIED ? "unverified: " : "",
+                                  av->reasons));
         tag = av->state == SMTPX_AUTHOR_UNVERIFIED ? "unverified From" : "forged From";
     }
     if (message_frame && mt) {

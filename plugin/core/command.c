@@ -724,7 +724,8 @@ parse_u64(const guint8 *p, gsize len, guint64 *out)
  * repeated, is BAD_PARAM.  Unknown keywords are stored as they are.
  */
 static void
-parse_param(smtpx_path_t *path, const guint8 *w, gsize wlen, gboolean is_mail)
+parse_param(smtpx_path_t *path, const guint8 *w, gsize wlen, gboolean is_mail,
+            gsize at)
 {
     gsize eq = 0;
     const guint8 *v = NULL;
@@ -750,6 +751,8 @@ parse_param(smtpx_path_t *path, const guint8 *w, gsize wlen, gboolean is_mail)
     param->keyword = smtpx_printable_upper(w, eq);
     param->value = has_value ? smtpx_printable(v, vlen) : NULL;
     param->raw = smtpx_printable(w, wlen);
+    param->offset = at;
+    param->length = wlen;
 
     if (has_value && !esmtp_value_ok(v, vlen))
         bad = TRUE;
@@ -922,6 +925,7 @@ smtpx_path_parse(const guint8 *args, gsize len, gboolean is_mail)
 
     if (i >= len) {
         path->flags |= SMTPX_PATH_EMPTY;
+        path->path_offset = len;
         path->mailbox = g_strdup("");
         return path;
     }
@@ -945,12 +949,16 @@ smtpx_path_parse(const guint8 *args, gsize len, gboolean is_mail)
             k++;
         }
         if (closed) {
+            path->path_offset = i + 1;
+            path->path_length = k - i - 1;
             parse_path_body(path, args + i + 1, k - i - 1, is_mail, TRUE);
             i = k + 1;
         } else {
             gsize e = word_end(args, len, i + 1);
             path->flags |= SMTPX_PATH_UNBALANCED;
             /* "<" alone is no null path: pass bracketed = FALSE. */
+            path->path_offset = i + 1;
+            path->path_length = e - i - 1;
             parse_path_body(path, args + i + 1, e - i - 1, is_mail, FALSE);
             i = e;
         }
@@ -962,6 +970,8 @@ smtpx_path_parse(const guint8 *args, gsize len, gboolean is_mail)
             path->flags |= SMTPX_PATH_UNBALANCED;
             body_end--;
         }
+        path->path_offset = i;
+        path->path_length = body_end - i;
         parse_path_body(path, args + i, body_end - i, is_mail, FALSE);
         i = e;
     }
@@ -985,7 +995,7 @@ smtpx_path_parse(const guint8 *args, gsize len, gboolean is_mail)
         e = i;
         while (e < len && !is_blank(args[e]))
             e++;
-        parse_param(path, args + i, e - i, is_mail);
+        parse_param(path, args + i, e - i, is_mail, i);
         i = e;
     }
     return path;

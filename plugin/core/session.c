@@ -538,6 +538,7 @@ judge_message(smtpx_session_t *s, gsize offset, gsize length,
     ev = emit(s, SMTPX_EV_MESSAGE, SMTPX_DIR_CLIENT, offset, length,
               began_earlier);
     ev->message = m;
+    m->verdict_frame = s->frame;    /* issue 11: the glue links to it */
     if (m->verdict && m->verdict->forged)
         add_anomaly(ev, SMTPX_ANOM_FORGED_FROM, "%s", verdict_text(m->verdict));
     if (m->verdict && m->verdict->notes && *m->verdict->notes)
@@ -1386,8 +1387,10 @@ client_item(smtpx_session_t *s, const smtpx_stream_item_t *it)
             s->ph.rx.body_seen = TRUE;
             s->ph.rx.body_first_feed = s->feed_no;
         }
+        /* issue 11: the message the bytes belong to (the glue shows the
+         * verdict where the From field lies). */
         emit(s, SMTPX_EV_DATA, SMTPX_DIR_CLIENT, it->offset, it->length,
-             earlier && it->offset == 0);
+             earlier && it->offset == 0)->message = s->ph.rx.m;
         break;
     }
     case SMTPX_SITEM_BODY_LINE: {

@@ -138,6 +138,9 @@ typedef struct {
      * keys with smtpx_dkim_msg_evaluate.  Owned by the session. */
     struct smtpx_dkim_msg *dkim;
     smtpx_time_t end_time;      /* capture time of the end of data */
+    /* issue 11: frame of the SMTPX_EV_MESSAGE event (the verdict), 0 until
+     * the header section is judged. */
+    guint32   verdict_frame;
 } smtpx_message_event_t;
 
 typedef struct {
@@ -176,6 +179,8 @@ typedef struct {
     smtpx_reply_event_t   *reply;     /* matching kind; AUTH_LINE, DATA and */
     smtpx_message_event_t *message;   /* ANOMALY events have none (DATA: */
     smtpx_txn_event_t     *txn;       /* offset/length; END_OF_DATA: message) */
+    /* issue 11: a DATA event's message is also set (the message its bytes
+     * belong to, NULL when its start was not seen); read it, never free it. */
 } smtpx_event_t;
 
 typedef struct {
