@@ -55,9 +55,10 @@ void proto_reg_handoff_smtpx(void);
     X(from_envelope_mismatch) X(from_envelope_invalid) \
     X(from_dkim_aligned) X(from_display_name_spoof) X(from_multiple) \
     X(from_missing) X(from_ambiguous) X(from_lookalike) \
-    X(from_exception) X(from_exception_rule) X(from_reasons) \
+    X(from_exception) X(from_exception_rule) X(from_reasons) X(from_reason) \
     X(txn) X(txn_tls) X(txn_auth) X(txn_end) X(txn_client) X(txn_server) \
-    X(txn_mail_frame) X(txn_end_frame)
+    X(txn_mail_frame) X(txn_rcpt_frame) X(txn_data_frame) X(txn_end_frame) \
+    X(msg_from_forged)
 
 /* Subtrees. */
 #define SMTPX_ETT_LIST(X) \

@@ -165,6 +165,11 @@ smtpx_tree_expert(packet_info *pinfo, proto_item *item, tvbuff_t *tvb, gint at,
     add_text_lines(t, tvb, at, 0, "", text);
 }
 
+static void verdict_words(GString *out, const smtpx_verdict_t *v,
+                          const smtpx_author_verdict_t *av);
+static void add_reasons(proto_tree *vt, packet_info *pinfo, tvbuff_t *tvb, gint start,
+                        gint len, const char *reasons);
+
 static proto_item *
 add_generated_boolean(proto_tree *tree, int hf, tvbuff_t *tvb, gint at, gboolean v)
 {
@@ -242,9 +247,31 @@ static const char *const info_tags[] = {
 G_STATIC_ASSERT(G_N_ELEMENTS(info_tags) == SMTPX_ANOM_COUNT);
 G_STATIC_ASSERT(SMTPX_ANOM_COUNT <= 32);    /* tags are bits of a guint32 */
 
+/*
+ * The expert message of forged_from, short (issue 11): the verdict and its
+ * reasons in a few words; the reasons themselves are the smtpx.from.reason
+ * items of the verdict it is attached to.  Packet scope.
+ */
+const char *
+smtpx_tree_forged_text(packet_info *pinfo, const smtpx_verdict_t *v,
+                       const smtpx_author_verdict_t *av)
+{
+    GString *w = g_string_new(NULL);
+    char *out;
+
+    verdict_words(w, v, av);
+    out = wmem_strdup_printf(SMTPX_PACKET_POOL(pinfo), "From %s%s%s (reasons in the verdict)",
+                             av && av->state == SMTPX_AUTHOR_UNVERIFIED ? "UNVERIFIED" : "FORGED",
+                             w->len ? ": " : "", w->str);
+    g_string_free(w, TRUE);
+    return out;
+}
+
+/* verdict_item: the verdict of a message event (smtpx.from.forged), where
+ * forged_from goes with its short message; NULL for other events. */
 static void
 add_anomalies(packet_info *pinfo, tvbuff_t *tvb, gint at, proto_item *item,
-              const smtpx_event_t *ev, guint32 *tags)
+              proto_item *verdict_item, const smtpx_event_t *ev, guint32 *tags)
 {
     guint i;
 
@@ -254,8 +281,16 @@ add_anomalies(packet_info *pinfo, tvbuff_t *tvb, gint at, proto_item *item,
         const smtpx_anomaly_t *a = (const smtpx_anomaly_t *)g_ptr_array_index(ev->anomalies, i);
         if ((guint)a->kind >= SMTPX_ANOM_COUNT)
             continue;
-        smtpx_tree_expert(pinfo, item, tvb, at, &smtpx_ei[a->kind],
-                          a->text ? a->text : smtpx_anomaly_name(a->kind));
+        if (a->kind == SMTPX_ANOM_FORGED_FROM && verdict_item && ev->message &&
+            ev->message->verdict) {
+            expert_add_info_format(pinfo, verdict_item, &smtpx_ei[a->kind], "%s",
+                                   smtpx_tree_forged_text(pinfo, ev->message->verdict,
+                                       smtpx_dkim_glue_verdict(pinfo, ev->message, FALSE,
+                                                               NULL)));
+        } else {
+            smtpx_tree_expert(pinfo, item, tvb, at, &smtpx_ei[a->kind],
+                              a->text ? a->text : smtpx_anomaly_name(a->kind));
+        }
         if (info_tags[a->kind])
             *tags |= 1u << a->kind;
     }
@@ -665,7 +700,7 @@ build_reply(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, gint start, gin
  * DKIM may still decide it; *forged_item gets the smtpx.from.forged item
  * (or the "pending" item).  Returns the verdict subtree. */
 static proto_tree *
-build_verdict(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
+build_verdict(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, gint start, gint len,
               const smtpx_verdict_t *v, gboolean generated,
               const smtpx_author_verdict_t *av, proto_item **forged_item)
 {
@@ -709,25 +744,8 @@ build_verdict(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
                                    v->exception_rule);
         proto_item_set_generated(pi);
     }
-    if (av ? *av->reasons != '\0' : (v->reasons && *v->reasons)) {
-        const char *r = av ? av->reasons : v->reasons;
-        if (strlen(r) > SMTPX_SHOW_MAX) {
-            /* The field keeps every reason; the label would be cut: one
-             * text item per reason below it. */
-            guint n = 1;
-            const char *q;
-            for (q = strstr(r, "; "); q; q = strstr(q + 2, "; "))
-                n++;
-            pi = proto_tree_add_string_format_value(vt, smtpx_hf.from_reasons, tvb, start, len,
-                                                    r, "%u (below)", n);
-            proto_item_set_generated(pi);
-            add_text_lines(proto_item_add_subtree(pi, smtpx_ett.verdict), tvb, start, len,
-                           "", r);
-        } else {
-            pi = add_string(vt, smtpx_hf.from_reasons, tvb, start, len, r);
-            proto_item_set_generated(pi);
-        }
-    }
+    if (av ? *av->reasons != '\0' : (v->reasons && *v->reasons))
+        add_reasons(vt, pinfo, tvb, start, len, av ? av->reasons : v->reasons);
     return vt;
 }
 
@@ -792,6 +810,156 @@ verdict_summary(GString *out, const smtpx_verdict_t *v, const smtpx_author_verdi
 }
 
 /*
+ * The verdict's reasons one by one, each with a short code.  The core gives
+ * them as one text, the reasons of plugin/core/authorship.c (and the DKIM
+ * outcome of dkim_verify.c) joined by "; "; the codes follow the texts
+ * there and are those of the batch report (tools/smtpxreport/reasons.py):
+ * a code that is also a verdict flag is the flag's name.  A piece that
+ * starts like no known reason belongs to the one before ("; " inside a
+ * quoted value); a text no pattern knows gets "other".
+ */
+static const struct { const char *code; const char *pattern; } reason_patterns[] = {
+    { "missing", "^(no From field|the From field names no mailbox|"
+                 "the From mailbox has no domain)" },
+    { "multiple", "^(\\d+ (different )?From fields |\\d+ author mailboxes and no Sender|"
+                  "author mailboxes of different organizational domains|"
+                  "author .* is not of the organization of Sender )" },
+    { "ambiguous", "^(MAIL FROM is ambiguous: |From address is ambiguous: |"
+                   "From field layout is ambiguous: |"
+                   "the header section starts with white space|"
+                   "a white-space-only continuation line before From)" },
+    { "envelope_invalid", "^(no MAIL FROM seen: |null reverse-path and |"
+                          "MAIL FROM (gives no domain|is malformed|"
+                          "names a domain with no organizational domain) \\()" },
+    { "envelope_mismatch", "^((MAIL FROM|HELO \\(null reverse-path\\)) domain .* "
+                           "is not aligned with (author|Sender) domain |"
+                           "author domain .* has no organizational domain: "
+                           "the (HELO|MAIL FROM) domain )" },
+    { "exception", "^user exception .* lets the envelope back the author" },
+    { "dkim_aligned", "^DKIM-Signature d=.* is aligned with author domain " },
+    { "dkim_unaligned", "^DKIM-Signature d=.* not aligned with author domain " },
+    { "dkim_unusable", "^no usable DKIM signature \\(" },
+    { "dkim_none", "^no DKIM signature$" },
+    { "display_name_spoof", "^(display name|comment in the From address) shows " },
+    { "lookalike", "^author domain .*: " },
+};
+
+static GRegex *reason_rx[G_N_ELEMENTS(reason_patterns)];
+static GRegex *dkim_outcome_rx;
+
+/* The code of one reason text: a pattern's, "dkim_<result>" for the DKIM
+ * outcome ("DKIM d=example.com s=sel: fail (...)"), else NULL. */
+static char *
+reason_code(const char *text)
+{
+    GMatchInfo *mi = NULL;
+    char *code = NULL;
+    guint i;
+
+    if (!dkim_outcome_rx) {
+        for (i = 0; i < G_N_ELEMENTS(reason_patterns); i++)
+            reason_rx[i] = g_regex_new(reason_patterns[i].pattern, G_REGEX_OPTIMIZE, 0, NULL);
+        dkim_outcome_rx = g_regex_new("^DKIM d=[^\\s:]+(?: s=[^\\s:]*)?: ([a-z]+)",
+                                      G_REGEX_OPTIMIZE, 0, NULL);
+    }
+    for (i = 0; i < G_N_ELEMENTS(reason_patterns); i++)
+        if (reason_rx[i] && g_regex_match(reason_rx[i], text, 0, NULL))
+            return g_strdup(reason_patterns[i].code);
+    if (dkim_outcome_rx && g_regex_match(dkim_outcome_rx, text, 0, &mi)) {
+        char *result = g_match_info_fetch(mi, 1);
+        code = g_strdup_printf("dkim_%s", result);
+        g_free(result);
+    }
+    g_match_info_free(mi);
+    return code;
+}
+
+/* One reason: its code and its text (packet scope). */
+typedef struct {
+    const char *code;
+    const char *text;
+} reason_t;
+
+/* reasons -> reason_t items in order (packet scope), into *out; returns
+ * how many. */
+static guint
+split_reasons(packet_info *pinfo, const char *reasons, reason_t **out)
+{
+    gchar **pieces = g_strsplit(reasons ? reasons : "", "; ", -1);
+    guint n = g_strv_length(pieces), k = 0, i;
+    reason_t *r = wmem_alloc0_array(SMTPX_PACKET_POOL(pinfo), reason_t, n ? n : 1);
+
+    for (i = 0; i < n; i++) {
+        char *code;
+
+        if (!*pieces[i] && !k)
+            continue;
+        code = reason_code(pieces[i]);
+        if (!code && k) {
+            /* Part of the reason before: glue it back. */
+            char *merged = wmem_strdup_printf(SMTPX_PACKET_POOL(pinfo), "%s; %s",
+                                              r[k - 1].text, pieces[i]);
+            char *c2 = reason_code(merged);
+            r[k - 1].text = merged;
+            if (c2)
+                r[k - 1].code = wmem_strdup(SMTPX_PACKET_POOL(pinfo), c2);
+            g_free(c2);
+            continue;
+        }
+        r[k].code = wmem_strdup(SMTPX_PACKET_POOL(pinfo), code ? code : "other");
+        r[k].text = wmem_strdup(SMTPX_PACKET_POOL(pinfo), pieces[i]);
+        g_free(code);
+        k++;
+    }
+    g_strfreev(pieces);
+    *out = r;
+    return k;
+}
+
+/*
+ * The reasons item (the whole text, its label the number of reasons) and
+ * one smtpx.from.reason item per reason below it: the code is the value,
+ * the label gives the text; a text longer than a label can hold continues
+ * in text items below its reason.
+ */
+static void
+add_reasons(proto_tree *vt, packet_info *pinfo, tvbuff_t *tvb, gint start, gint len,
+            const char *reasons)
+{
+    reason_t *r;
+    guint n = split_reasons(pinfo, reasons, &r), i;
+    proto_item *pi;
+    proto_tree *rt;
+
+    pi = proto_tree_add_string_format_value(vt, smtpx_hf.from_reasons, tvb, start, len,
+                                            reasons, "%u", n);
+    proto_item_set_generated(pi);
+    rt = proto_item_add_subtree(pi, smtpx_ett.verdict);
+    for (i = 0; i < n; i++) {
+        gsize tl = strlen(r[i].text);
+
+        if (tl <= SMTPX_SHOW_MAX) {
+            pi = proto_tree_add_string_format(rt, smtpx_hf.from_reason, tvb, start, len,
+                                              r[i].code, "Reason (%s): %s", r[i].code,
+                                              r[i].text);
+            proto_item_set_generated(pi);
+        } else {
+            gsize cut = SMTPX_SHOW_MAX - 20;
+            while (cut > 40 && r[i].text[cut] != ' ')
+                cut--;
+            while (cut > 0 && ((guchar)r[i].text[cut] & 0xC0) == 0x80)
+                cut--;
+            pi = proto_tree_add_string_format(rt, smtpx_hf.from_reason, tvb, start, len,
+                                              r[i].code, "Reason (%s): %.*s ...", r[i].code,
+                                              (int)cut, r[i].text);
+            proto_item_set_generated(pi);
+            add_text_lines(proto_item_add_subtree(pi, smtpx_ett.verdict), tvb, start, len,
+                           "... ", r[i].text + cut);
+        }
+    }
+}
+
+/*
  * Where header field name (with its colon) lies in bytes [from, to) of tvb:
  * at the start of a line, with its folded continuation lines (RFC 5322
  * 2.2.3), without the final CRLF.  FALSE when the field is not there.
@@ -843,6 +1011,68 @@ find_bytes(tvbuff_t *tvb, gint from, gint len, const char *str, gint *at)
     return FALSE;
 }
 
+gboolean
+smtpx_tree_find_field(tvbuff_t *tvb, gint from, gint to, const char *name, gint *fs, gint *fl)
+{
+    if (from < 0 || to > (gint)tvb_captured_length(tvb) || from >= to)
+        return FALSE;
+    return find_field(tvb, from, to, name, fs, fl);
+}
+
+static gboolean
+is_fws(guint8 c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+gboolean
+smtpx_tree_find_tag(tvbuff_t *tvb, gint fs, gint fl, const char *tag, gint *vs, gint *vl)
+{
+    gint end = fs + fl, k, tlen = (gint)strlen(tag);
+    gint colon = tvb_find_guint8(tvb, fs, fl, ':');
+
+    if (colon < 0)
+        return FALSE;
+    /* RFC 6376 3.2: tag-list = tag-spec *( ";" tag-spec ) [ ";" ],
+     * tag-spec = [FWS] tag-name [FWS] "=" [FWS] tag-value [FWS]. */
+    for (k = colon + 1; k < end; ) {
+        gint ns, ne, v, ve;
+
+        while (k < end && is_fws(tvb_get_guint8(tvb, k)))
+            k++;
+        ns = k;
+        while (k < end && tvb_get_guint8(tvb, k) != '=' && tvb_get_guint8(tvb, k) != ';' &&
+               !is_fws(tvb_get_guint8(tvb, k)))
+            k++;
+        ne = k;
+        while (k < end && is_fws(tvb_get_guint8(tvb, k)))
+            k++;
+        if (k >= end || tvb_get_guint8(tvb, k) != '=') {
+            /* No "=": skip to the next tag. */
+            while (k < end && tvb_get_guint8(tvb, k) != ';')
+                k++;
+            k++;
+            continue;
+        }
+        k++;
+        while (k < end && is_fws(tvb_get_guint8(tvb, k)))
+            k++;
+        v = k;
+        while (k < end && tvb_get_guint8(tvb, k) != ';')
+            k++;
+        ve = k;
+        while (ve > v && is_fws(tvb_get_guint8(tvb, ve - 1)))
+            ve--;
+        if (ne - ns == tlen && tvb_strncaseeql(tvb, ns, tag, tlen) == 0) {
+            *vs = v;
+            *vl = ve - v;
+            return TRUE;
+        }
+        k++;
+    }
+    return FALSE;
+}
+
 /* A message item: on bytes (fs, fl) when str is found there as sent, else
  * generated at "at". */
 static proto_item *
@@ -858,7 +1088,8 @@ add_msg_string(proto_tree *tree, int hf, tvbuff_t *tvb, gboolean have, gint fs, 
 
 static proto_item *
 build_message(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, gint start, gint len,
-              const smtpx_record_t *rec, const smtpx_message_event_t *m, GString *summary)
+              const smtpx_record_t *rec, const smtpx_message_event_t *m, GString *summary,
+              proto_item **verdict_item)
 {
     proto_item *ti, *pi, *fi;
     proto_tree *mt, *at, *vt, *ft;
@@ -924,9 +1155,12 @@ build_message(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, gint start, g
     ft = proto_tree_add_subtree(mt, tvb, start, len, smtpx_ett.verdict, NULL, "From authenticity");
     /* DKIM: the verdict with the signatures checked. */
     av = smtpx_dkim_glue_verdict(pinfo, m, FALSE, &dkim_results);
-    vt = build_verdict(ft, tvb, start, len, v, TRUE, av, &fi);
-    tag = smtpx_dkim_glue_tree(vt, mt, tvb, pinfo, start, len, m, av, dkim_results, fi,
-                               TRUE, &smtpx_ei[SMTPX_ANOM_FORGED_FROM]);
+    vt = build_verdict(ft, pinfo, tvb, start, len, v, TRUE, av, &fi);
+    *verdict_item = fi;
+    tag = smtpx_dkim_glue_tree(vt, mt, tvb, pinfo, start, len,
+                               start + len > (gint)rec->base ? (gint)rec->base : -1,
+                               m, av, dkim_results, fi, TRUE,
+                               &smtpx_ei[SMTPX_ANOM_FORGED_FROM]);
     if (tag && smtpx_pref_info_tags)
         col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", tag);
     if (summary) {
@@ -998,8 +1232,8 @@ build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event
 
         if (v->from_field)
             add_generated_string(tt, smtpx_hf.msg_from, tvb, 0, v->from_field);
-        vt = build_verdict(tt, tvb, 0, 0, v, TRUE, av, &fi);
-        tag = smtpx_dkim_glue_tree(vt, NULL, tvb, pinfo, 0, 0, t->message, av, dkim_results,
+        vt = build_verdict(tt, pinfo, tvb, 0, 0, v, TRUE, av, &fi);
+        tag = smtpx_dkim_glue_tree(vt, NULL, tvb, pinfo, 0, 0, -1, t->message, av, dkim_results,
                                    fi, FALSE, &smtpx_ei[SMTPX_ANOM_FORGED_FROM]);
         if (tag && smtpx_pref_info_tags)
             col_append_fstr(pinfo->cinfo, COL_INFO, " [%s]", tag);
@@ -1028,6 +1262,14 @@ build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event
             pi = proto_tree_add_uint(lt, smtpx_hf.txn_mail_frame, tvb, 0, 0, t->first_frame);
             proto_item_set_generated(pi);
         }
+        if (t->rcpt_frame) {
+            pi = proto_tree_add_uint(lt, smtpx_hf.txn_rcpt_frame, tvb, 0, 0, t->rcpt_frame);
+            proto_item_set_generated(pi);
+        }
+        if (t->data_frame) {
+            pi = proto_tree_add_uint(lt, smtpx_hf.txn_data_frame, tvb, 0, 0, t->data_frame);
+            proto_item_set_generated(pi);
+        }
         if (t->message && t->message->end_frame) {
             pi = proto_tree_add_uint(lt, smtpx_hf.txn_end_frame, tvb, 0, 0,
                                      t->message->end_frame);
@@ -1043,11 +1285,15 @@ build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event
 }
 
 /*
- * Later passes, a DATA frame that carries the From field of a message
- * judged in another frame: the verdict where the analyst looks, on the
- * field's bytes, with a link to the frame of the verdict (its items, the
- * expert info and the filters stay there, so first and later passes
- * filter the same frames).
+ * A DATA frame that carries the From field of a message whose header section
+ * ends in another frame: the From field where the analyst looks, on the
+ * field's bytes, with the verdict once it is known (later passes, or the
+ * first when it ended earlier) and a link to the frame of the verdict.  The
+ * verdict's own items, its expert info and the smtpx.from.* filters stay
+ * in that frame, so single-pass and later passes filter the same frames;
+ * smtpx.msg.from_forged (colouring) is the one field this adds.  On the
+ * first pass, before the header section ends, the field is shown as
+ * awaiting its verdict.
  */
 static void
 add_from_here(proto_tree *st, packet_info *pinfo, tvbuff_t *tvb, gint start, gint len,
@@ -1058,24 +1304,50 @@ add_from_here(proto_tree *st, packet_info *pinfo, tvbuff_t *tvb, gint start, gin
     proto_item *pi;
     GString *words;
     gint fs, fl;
+    const char *shown;
 
-    if (!m || !m->verdict || !m->verdict->from_field || !m->verdict_frame ||
-        m->verdict_frame == pinfo->num || !PINFO_FD_VISITED(pinfo) || len <= 0)
+    if (!m || len <= 0 || m->verdict_frame == pinfo->num)
+        return;
+    /* Header bytes only: before the frame where the header section ended
+     * (later passes), or while it has not ended yet (first pass). */
+    if (m->verdict_frame ? pinfo->num > m->verdict_frame : PINFO_FD_VISITED(pinfo))
         return;
     if (!find_field(tvb, start, start + len, "From:", &fs, &fl))
         return;
+    /* The field body: unfolded and whole once judged (it may continue in
+     * the next segment), else as far as this frame has it. */
+    if (m->verdict && m->verdict->from_field) {
+        shown = m->verdict->from_field;
+    } else {
+        shown = tvb_format_text(SMTPX_PACKET_POOL(pinfo), tvb, fs + 5, fl - 5);
+        while (*shown == ' ' || *shown == '\t')
+            shown++;
+    }
+    ft = proto_tree_add_subtree_format(st, tvb, fs, fl, smtpx_ett.message, NULL,
+                                       "From field: %s", show_value(shown));
+    if (!m->verdict || !m->verdict_frame) {
+        (void)proto_tree_add_subtree(ft, tvb, fs, 0, smtpx_ett.verdict, &pi,
+                                     "Verdict at the end of the header section (a later frame)");
+        proto_item_set_generated(pi);
+        if (summary)
+            g_string_append_printf(summary, "%sFrom field (verdict at the end of the header "
+                                   "section)", summary->len ? "; " : "");
+        return;
+    }
     av = smtpx_dkim_glue_verdict(pinfo, m, FALSE, NULL);
     words = g_string_new(NULL);
     verdict_summary(words, m->verdict, av);
-    ft = proto_tree_add_subtree_format(st, tvb, fs, fl, smtpx_ett.message, NULL,
-                                       "From field: %s", show_value(m->verdict->from_field));
-    (void)proto_tree_add_subtree_format(ft, tvb, fs, fl, smtpx_ett.verdict, &pi, "%s",
-                                        words->str);
+    if (av) {
+        pi = proto_tree_add_boolean_format(ft, smtpx_hf.msg_from_forged, tvb, fs, 0, av->forged,
+                                           "%s", words->str);
+    } else {
+        (void)proto_tree_add_subtree(ft, tvb, fs, 0, smtpx_ett.verdict, &pi, words->str);
+    }
     proto_item_set_generated(pi);
     pi = proto_tree_add_uint(ft, smtpx_hf.msg_verdict_frame, tvb, fs, 0, m->verdict_frame);
     proto_item_set_generated(pi);
     if (summary)
-        g_string_append_printf(summary, "%s%s (verdict in frame %u)", summary->len ? "; " : "",
+        g_string_append_printf(summary, "%s%s, verdict in frame %u", summary->len ? "; " : "",
                                words->str, m->verdict_frame);
     if (av && av->forged && smtpx_pref_info_tags)
         col_append_str(pinfo->cinfo, COL_INFO, av->state == SMTPX_AUTHOR_UNVERIFIED ?
@@ -1087,7 +1359,7 @@ add_from_here(proto_tree *st, packet_info *pinfo, tvbuff_t *tvb, gint start, gin
  * gets the words for the root item. */
 static proto_item *
 build_event(proto_tree *st, packet_info *pinfo, tvbuff_t *tvb, const smtpx_record_t *rec,
-            guint idx, gint start, gint len, GString *summary)
+            guint idx, gint start, gint len, GString *summary, proto_item **verdict_item)
 {
     const smtpx_event_t *ev = rec->events[idx];
     const guint8 *raw = event_bytes(tvb, rec, idx, start, len);
@@ -1105,7 +1377,8 @@ build_event(proto_tree *st, packet_info *pinfo, tvbuff_t *tvb, const smtpx_recor
         add_from_here(st, pinfo, tvb, start, len, ev->message, summary);
         return item;
     case SMTPX_EV_MESSAGE:
-        return build_message(st, pinfo, tvb, start, len, rec, ev->message, summary);
+        return build_message(st, pinfo, tvb, start, len, rec, ev->message, summary,
+                             verdict_item);
     case SMTPX_EV_END_OF_DATA:
         if (ev->message) {
             /* Counted over the whole message: generated, on the end line. */
@@ -1181,14 +1454,15 @@ smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtp
     summary = g_string_new(NULL);
     for (i = 0; i < rec->n_events; i++) {
         const smtpx_event_t *ev = rec->events[i];
-        proto_item *item;
+        proto_item *item, *verdict_item = NULL;
         gint start, len;
 
         event_span(tvb, rec, i, &start, &len);
         if (ev->kind == SMTPX_EV_COMMAND && !ev->command->injected)
             n_cmds++;
-        item = build_event(st, pinfo, tvb, rec, i, start, len, tree ? summary : NULL);
-        add_anomalies(pinfo, tvb, start, item ? item : ti, ev, &tags);
+        item = build_event(st, pinfo, tvb, rec, i, start, len, tree ? summary : NULL,
+                           &verdict_item);
+        add_anomalies(pinfo, tvb, start, item ? item : ti, verdict_item, ev, &tags);
     }
     if (tree && rec->starttls) {
         proto_item *pi;

@@ -1013,6 +1013,8 @@ apply_rcpt(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
     if (!s->ph.cur_txn)
         return;
     t = s->ph.cur_txn->ev;
+    if (!t->rcpt_frame)
+        t->rcpt_frame = s->frame;       /* issue 11: the summary links it */
     if (t->rcpt_to->len < MAX_RCPTS) {
         g_ptr_array_add(t->rcpt_to, g_strdup(ce->path->mailbox ?
                                              ce->path->mailbox : ""));
@@ -1031,6 +1033,8 @@ apply_data(smtpx_session_t *s, const smtpx_stream_item_t *it,
            smtpx_event_t *ev, pending_t *p)
 {
     p->txn = s->ph.cur_txn;
+    if (s->ph.cur_txn && !s->ph.cur_txn->ev->data_frame)
+        s->ph.cur_txn->ev->data_frame = s->frame;   /* issue 11: linked */
     if (s->ph.rx.m)
         abandon_message(s, ev);
     begin_message(s, s->ph.cur_txn);
@@ -1054,6 +1058,8 @@ apply_bdat(smtpx_session_t *s, const smtpx_stream_item_t *it,
 
     need_ext(s, ev, SMTPX_EXT_CHUNKING, "BDAT used", "CHUNKING", "RFC 3030");
     if (ce->bdat.error == SMTPX_BDAT_OK) {
+        if (s->ph.cur_txn && !s->ph.cur_txn->ev->data_frame)
+            s->ph.cur_txn->ev->data_frame = s->frame;   /* issue 11: linked */
         start_bdat(s, it, p, &ce->bdat);
         return;
     }

@@ -160,6 +160,9 @@ typedef struct {
     gboolean  tls;           /* protected by TLS */
     gboolean  auth;          /* a 235 was seen in this session before */
     guint32   first_frame;   /* frame of MAIL */
+    guint32   rcpt_frame;    /* issue 11: frame of the first RCPT, 0 none */
+    guint32   data_frame;    /* issue 11: frame of DATA or of the first
+                                BDAT, 0 none */
     const char *end_reason;  /* owned by the session: "end of data",
                                 "MAIL rejected", "DATA rejected", or the
                                 verb that ended it: "RSET", "QUIT", "MAIL"
