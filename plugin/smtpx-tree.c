@@ -1325,7 +1325,13 @@ add_from_here(proto_tree *st, packet_info *pinfo, tvbuff_t *tvb, gint start, gin
     }
     ft = proto_tree_add_subtree_format(st, tvb, fs, fl, smtpx_ett.message, NULL,
                                        "From field: %s", show_value(shown));
-    if (!m->verdict || !m->verdict_frame) {
+    if (m->verdict_frame && !m->verdict) {
+        /* Judged without a verdict (header octets lost): the link only. */
+        pi = proto_tree_add_uint(ft, smtpx_hf.msg_verdict_frame, tvb, fs, 0, m->verdict_frame);
+        proto_item_set_generated(pi);
+        return;
+    }
+    if (!m->verdict_frame) {
         (void)proto_tree_add_subtree(ft, tvb, fs, 0, smtpx_ett.verdict, &pi,
                                      "Verdict at the end of the header section (a later frame)");
         proto_item_set_generated(pi);
