@@ -60,6 +60,50 @@ status_subject_fmt(gchar *buf, guint32 value)
     snprintf(buf, ITEM_LABEL_LENGTH, "%s (%u)", name ? name : "Unknown", value);
 }
 
+/* Reply codes by name (RFC 5321 4.2.2 and 4.2.3, RFC 4954 6, RFC 3030). */
+static const value_string reply_code_vals[] = {
+    { 211, "System status" },
+    { 214, "Help message" },
+    { 220, "Service ready" },
+    { 221, "Service closing transmission channel" },
+    { 235, "Authentication succeeded" },
+    { 250, "Requested mail action okay, completed" },
+    { 251, "User not local; will forward" },
+    { 252, "Cannot VRFY user, but will accept message" },
+    { 334, "Server challenge (AUTH)" },
+    { 354, "Start mail input" },
+    { 421, "Service not available, closing transmission channel" },
+    { 432, "A password transition is needed" },
+    { 450, "Mailbox unavailable" },
+    { 451, "Local error in processing" },
+    { 452, "Insufficient system storage" },
+    { 454, "Temporary authentication failure" },
+    { 455, "Server unable to accommodate parameters" },
+    { 500, "Syntax error, command unrecognized" },
+    { 501, "Syntax error in parameters or arguments" },
+    { 502, "Command not implemented" },
+    { 503, "Bad sequence of commands" },
+    { 504, "Command parameter not implemented" },
+    { 530, "Authentication required" },
+    { 534, "Authentication mechanism is too weak" },
+    { 535, "Authentication credentials invalid" },
+    { 538, "Encryption required for requested authentication mechanism" },
+    { 550, "Mailbox unavailable" },
+    { 551, "User not local" },
+    { 552, "Exceeded storage allocation" },
+    { 553, "Mailbox name not allowed" },
+    { 554, "Transaction failed" },
+    { 555, "MAIL FROM/RCPT TO parameters not recognized or not implemented" },
+    { 0, NULL }
+};
+
+/* The name of a reply code, for the stats tree (NULL when unnamed). */
+const char *
+smtpx_reply_code_name(guint code)
+{
+    return try_val_to_str(code, reply_code_vals);
+}
+
 /* Header fields: the one place their meanings are written. */
 static void
 register_fields(void)
@@ -101,7 +145,7 @@ register_fields(void)
         { &smtpx_hf.data_length, { "Message data", "smtpx.data.length", FT_UINT32, BASE_DEC|BASE_UNIT_STRING, SMTPX_UNITS(&units_byte_bytes), 0x0,
             "Bytes of message content (DATA or BDAT) in this frame", HFILL } },
         /* Replies */
-        { &smtpx_hf.reply_code, { "Reply code", "smtpx.reply.code", FT_UINT16, BASE_DEC, NULL, 0x0,
+        { &smtpx_hf.reply_code, { "Reply code", "smtpx.reply.code", FT_UINT16, BASE_DEC, VALS(reply_code_vals), 0x0,
             "Three-digit reply code (RFC 5321 4.2)", HFILL } },
         { &smtpx_hf.reply_cmd, { "Reply to", "smtpx.reply.cmd", FT_STRING, BASE_NONE, NULL, 0x0,
             "Verb of the command this reply answers; <greeting> for the banner", HFILL } },
@@ -129,7 +173,7 @@ register_fields(void)
             "All advertised EHLO keywords, space separated (good as a column)", HFILL } },
         { &smtpx_hf.ehlo_size, { "SIZE limit", "smtpx.ehlo.size", FT_UINT64, BASE_DEC|BASE_UNIT_STRING, SMTPX_UNITS(&units_byte_bytes), 0x0,
             "Advertised message size limit; 0 means no fixed limit (RFC 1870)", HFILL } },
-        { &smtpx_hf.ehlo_auth_mechanism, { "AUTH mechanism", "smtpx.ehlo.auth_mechanism", FT_STRING, BASE_NONE, NULL, 0x0,
+        { &smtpx_hf.ehlo_auth_mechanism, { "Offered AUTH mechanism", "smtpx.ehlo.auth_mechanism", FT_STRING, BASE_NONE, NULL, 0x0,
             "One advertised SASL mechanism (RFC 4954; one item each)", HFILL } },
         { &smtpx_hf.ehlo_limits_rcptmax, { "LIMITS RCPTMAX", "smtpx.ehlo.limits.rcptmax", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Most RCPT commands per transaction (RFC 9422)", HFILL } },
@@ -157,6 +201,10 @@ register_fields(void)
         { &smtpx_hf.msg_size, { "Message size", "smtpx.msg.size", FT_UINT64, BASE_DEC|BASE_UNIT_STRING, SMTPX_UNITS(&units_byte_bytes), 0x0,
             "Message size after dot-unstuffing, in octets (end-of-data frame)", HFILL } },
         /* Verdict */
+        { &smtpx_hf.msg_from_forged, { "From field forged", "smtpx.msg.from_forged", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
+            "In a frame carrying a From field whose header section ends in a later frame: the verdict of that frame (smtpx.from.forged), shown once known (later passes); the label says why in words", HFILL } },
+        { &smtpx_hf.msg_verdict_frame, { "Verdict in", "smtpx.msg.verdict_frame", FT_FRAMENUM, BASE_NONE, NULL, 0x0,
+            "Frame where the header section ended, with the verdict (in the From field frame on later passes, and in the summary links)", HFILL } },
         { &smtpx_hf.from_forged, { "From forged", "smtpx.from.forged", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "The verdict, always present once decided: true unless the author is backed (smtpx.from.verdict) by an aligned envelope, an exception or an aligned DKIM signature that passed", HFILL } },
         { &smtpx_hf.from_org_domain, { "Organizational domain", "smtpx.from.org_domain", FT_STRING, BASE_NONE, NULL, 0x0,
@@ -184,7 +232,9 @@ register_fields(void)
         { &smtpx_hf.from_exception_rule, { "Exception rule", "smtpx.from.exception_rule", FT_STRING, BASE_NONE, NULL, 0x0,
             "The exception that matched, envelope -> author", HFILL } },
         { &smtpx_hf.from_reasons, { "Reasons", "smtpx.from.reasons", FT_STRING, BASE_NONE, NULL, 0x0,
-            "The verdict's reasons in words", HFILL } },
+            "The verdict's reasons in words, \"; \" separated (the label gives their number; each is a smtpx.from.reason below)", HFILL } },
+        { &smtpx_hf.from_reason, { "Reason", "smtpx.from.reason", FT_STRING, BASE_NONE, NULL, 0x0,
+            "One reason of the verdict by its short code (a verdict flag's name such as envelope_invalid, or dkim_none, dkim_unaligned, dkim_unusable, dkim_<result>, other); the label gives its text (one item each)", HFILL } },
         /* Transaction */
         { &smtpx_hf.txn, { "Mail transaction", "smtpx.txn", FT_UINT32, BASE_DEC, NULL, 0x0,
             "Transaction number within the session; marks the summary frame (server side, the frame with the reply that ended the transaction)", HFILL } },
@@ -194,6 +244,14 @@ register_fields(void)
             "Client end of the session, address:port", HFILL } },
         { &smtpx_hf.txn_server, { "Server", "smtpx.txn.server", FT_STRING, BASE_NONE, NULL, 0x0,
             "Server end of the session, address:port", HFILL } },
+        { &smtpx_hf.txn_mail_frame, { "MAIL in", "smtpx.txn.mail_frame", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, "Frame of the MAIL command that opened the transaction", HFILL } },
+        { &smtpx_hf.txn_rcpt_frame, { "RCPT in", "smtpx.txn.rcpt_frame", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, "Frame of the first RCPT command of the transaction", HFILL } },
+        { &smtpx_hf.txn_data_frame, { "DATA/BDAT in", "smtpx.txn.data_frame", FT_FRAMENUM, BASE_NONE,
+            FRAMENUM_TYPE(FT_FRAMENUM_REQUEST), 0x0, "Frame of the DATA command, or of the first BDAT, of the transaction", HFILL } },
+        { &smtpx_hf.txn_end_frame, { "End of data in", "smtpx.txn.end_frame", FT_FRAMENUM, BASE_NONE,
+            NULL, 0x0, "Frame with the end of the message data (the \".\" line or the end of BDAT LAST)", HFILL } },
         { &smtpx_hf.txn_tls, { "TLS", "smtpx.txn.tls", FT_BOOLEAN, BASE_NONE, NULL, 0x0,
             "The transaction was protected by TLS (always present)", HFILL } },
         { &smtpx_hf.txn_auth, { "Authenticated", "smtpx.txn.auth", FT_BOOLEAN, BASE_NONE, NULL, 0x0,

@@ -50,18 +50,20 @@ void proto_reg_handoff_smtpx(void);
     X(ehlo_limits_rcptdomainmax) \
     X(msg_from) X(msg_from_address) X(msg_from_display_name) \
     X(msg_from_domain) X(msg_sender) X(msg_reply_to) X(msg_return_path) \
-    X(msg_dkim_domain) X(msg_size) \
+    X(msg_dkim_domain) X(msg_size) X(msg_verdict_frame) \
     X(from_forged) X(from_org_domain) X(from_envelope_domain) \
     X(from_envelope_mismatch) X(from_envelope_invalid) \
     X(from_dkim_aligned) X(from_display_name_spoof) X(from_multiple) \
     X(from_missing) X(from_ambiguous) X(from_lookalike) \
-    X(from_exception) X(from_exception_rule) X(from_reasons) \
-    X(txn) X(txn_tls) X(txn_auth) X(txn_end) X(txn_client) X(txn_server)
+    X(from_exception) X(from_exception_rule) X(from_reasons) X(from_reason) \
+    X(txn) X(txn_tls) X(txn_auth) X(txn_end) X(txn_client) X(txn_server) \
+    X(txn_mail_frame) X(txn_rcpt_frame) X(txn_data_frame) X(txn_end_frame) \
+    X(msg_from_forged)
 
 /* Subtrees. */
 #define SMTPX_ETT_LIST(X) \
     X(smtpx) X(command) X(reply) X(status) X(ehlo) X(message) X(author) \
-    X(verdict) X(txn)
+    X(verdict) X(txn) X(reply_lines) X(links)
 
 #define SMTPX_ID_MEMBER(name) int name;
 typedef struct { SMTPX_HF_LIST(SMTPX_ID_MEMBER) } smtpx_hf_t;
@@ -127,6 +129,11 @@ gboolean smtpx_frames_dissected(packet_info *pinfo);
 
 void smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                       const smtpx_record_t *rec);
+/* An expert info on item whose text may be long (smtpx-tree.c): the message
+ * is kept under the label limit, the whole text follows as text items
+ * below item (at: their offset in tvb). */
+void smtpx_tree_expert(packet_info *pinfo, proto_item *item, tvbuff_t *tvb, gint at,
+                       expert_field *ei, const char *text);
 
 /* ---- smtpx-dissect.c: the dissector and the stream analysis ------------- */
 
@@ -166,6 +173,8 @@ void smtpx_catchup_handoff(dissector_handle_t handle);
 /* ---- smtpx-stats.c ------------------------------------------------------ */
 
 void register_tap_listener_smtpx(void);
+/* packet-smtpx.c: the name of a reply code (RFC 5321 4.2.3), NULL if none. */
+const char *smtpx_reply_code_name(guint code);
 
 /* Tap data: the events one dissector call showed (borrowed, file scope). */
 typedef struct {

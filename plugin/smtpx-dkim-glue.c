@@ -341,13 +341,14 @@ smtpx_dkim_glue_raised(packet_info *pinfo)
 
 const char *
 smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb, packet_info *pinfo,
-                     gint start, gint len, const smtpx_message_event_t *m,
+                     gint start, gint len, gint hdr_from, const smtpx_message_event_t *m,
                      const smtpx_author_verdict_t *av, const GPtrArray *results,
                      proto_item *verdict_item, gboolean message_frame,
                      expert_field *ei_forged)
 {
     proto_item *pi;
     guint i;
+    gint next_field = hdr_from;
     gmsg_t *g = msgs ? (gmsg_t *)g_hash_table_lookup(msgs, m) : NULL;
     /* Experts and the Info tag go where the verdict is decided: the
      * message frame, or the summary when it was pending there (first
@@ -375,28 +376,58 @@ smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb, packet_info 
         const smtpx_dkim_sig_t *s = r->sig;
         proto_tree *st;
         proto_item *si, *ri;
+        gint fs = 0, fl = 0, ds, dl, ss, sl, as, al, os = start, ol = len;
+        gboolean have = FALSE;
 
-        si = proto_tree_add_uint(vt, hf_dkim, tvb, start, len, i + 1);
-        proto_item_set_generated(si);
+        /* Its DKIM-Signature field in the tvb: the next one, in header
+         * order, whose d= and s= are this signature's (issue 11). */
+        while (next_field >= 0 && s->domain && s->selector &&
+               smtpx_tree_find_field(tvb, next_field, start + len, "DKIM-Signature:", &fs, &fl)) {
+            next_field = fs + fl;
+            if (smtpx_tree_find_tag(tvb, fs, fl, "d", &ds, &dl) &&
+                dl == (gint)strlen(s->domain) && tvb_strncaseeql(tvb, ds, s->domain, dl) == 0 &&
+                smtpx_tree_find_tag(tvb, fs, fl, "s", &ss, &sl) &&
+                sl == (gint)strlen(s->selector) &&
+                tvb_strncaseeql(tvb, ss, s->selector, sl) == 0) {
+                have = TRUE;
+                break;
+            }
+        }
+        si = proto_tree_add_uint(vt, hf_dkim, tvb, have ? fs : start, have ? fl : len, i + 1);
+        if (!have)
+            proto_item_set_generated(si);
         proto_item_append_text(si, ": d=%s s=%s %s", s->domain ? s->domain : "?",
                                s->selector ? s->selector : "?",
                                smtpx_dkim_result_name(r->result));
         st = proto_item_add_subtree(si, ett_dkim);
-        if (s->domain)
-            gen_string(st, hf_dkim_domain, tvb, start, len, s->domain);
-        if (s->selector)
-            gen_string(st, hf_dkim_selector, tvb, start, len, s->selector);
-        if (s->algorithm)
-            gen_string(st, hf_dkim_algorithm, tvb, start, len, s->algorithm);
-        ri = gen_string(st, hf_dkim_result, tvb, start, len, smtpx_dkim_result_name(r->result));
-        gen_string(st, hf_dkim_reason, tvb, start, len, r->reason);
-        gen_string(st, hf_dkim_key_source, tvb, start, len, key_source_words(pinfo, r));
+        if (have) {
+            /* As read from the field: on the tag values' bytes. */
+            proto_tree_add_string(st, hf_dkim_domain, tvb, ds, dl, s->domain);
+            proto_tree_add_string(st, hf_dkim_selector, tvb, ss, sl, s->selector);
+            if (s->algorithm && smtpx_tree_find_tag(tvb, fs, fl, "a", &as, &al))
+                proto_tree_add_string(st, hf_dkim_algorithm, tvb, as, al, s->algorithm);
+            else if (s->algorithm)
+                gen_string(st, hf_dkim_algorithm, tvb, fs, 0, s->algorithm);
+            /* The outcome is computed: generated, at the field's start. */
+            os = fs;
+            ol = 0;
+        } else {
+            if (s->domain)
+                gen_string(st, hf_dkim_domain, tvb, start, len, s->domain);
+            if (s->selector)
+                gen_string(st, hf_dkim_selector, tvb, start, len, s->selector);
+            if (s->algorithm)
+                gen_string(st, hf_dkim_algorithm, tvb, start, len, s->algorithm);
+        }
+        ri = gen_string(st, hf_dkim_result, tvb, os, ol, smtpx_dkim_result_name(r->result));
+        gen_string(st, hf_dkim_reason, tvb, os, ol, r->reason);
+        gen_string(st, hf_dkim_key_source, tvb, os, ol, key_source_words(pinfo, r));
         if (r->key_source == SMTPX_DKIM_SRC_CAPTURE) {
-            pi = proto_tree_add_uint(st, hf_dkim_key_frame, tvb, start, len, r->key_frame);
+            pi = proto_tree_add_uint(st, hf_dkim_key_frame, tvb, os, ol, r->key_frame);
             proto_item_set_generated(pi);
         }
         if (r->body_length_limited) {
-            pi = proto_tree_add_boolean(st, hf_dkim_body_length_limited, tvb, start, len, TRUE);
+            pi = proto_tree_add_boolean(st, hf_dkim_body_length_limited, tvb, os, ol, TRUE);
             proto_item_set_generated(pi);
             if (here && r->body_beyond_l) {
                 note_raised(pinfo, SMTPX_ANOM_DKIM_BODY_LENGTH);
@@ -408,15 +439,16 @@ smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb, packet_info 
             }
         }
         if (r->aligned) {
-            pi = proto_tree_add_boolean(st, hf_dkim_aligned, tvb, start, len, TRUE);
+            pi = proto_tree_add_boolean(st, hf_dkim_aligned, tvb, os, ol, TRUE);
             proto_item_set_generated(pi);
             if (here && av && r->result != SMTPX_DKIM_PASS && r->result != SMTPX_DKIM_NOKEY &&
                 r->result != SMTPX_DKIM_NEUTRAL && r->result != SMTPX_DKIM_NONE) {
                 note_raised(pinfo, SMTPX_ANOM_DKIM_FAIL);
-                expert_add_info_format(pinfo, ri, &smtpx_ei[SMTPX_ANOM_DKIM_FAIL],
-                                       "DKIM signature d=%s aligned with From does not hold: "
-                                       "%s (%s)", s->domain, smtpx_dkim_result_name(r->result),
-                                       r->reason);
+                smtpx_tree_expert(pinfo, ri, tvb, os, &smtpx_ei[SMTPX_ANOM_DKIM_FAIL],
+                                  wmem_strdup_printf(SMTPX_PACKET_POOL(pinfo),
+                                      "DKIM signature d=%s aligned with From does not hold: "
+                                      "%s (%s)", s->domain, smtpx_dkim_result_name(r->result),
+                                      r->reason));
             }
         }
     }
@@ -425,9 +457,10 @@ smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb, packet_info 
     if (here && av && av->forged && m->verdict && !m->verdict->forged) {
         note_raised(pinfo, SMTPX_ANOM_FORGED_FROM);
         if (ei_forged)
-            expert_add_info_format(pinfo, verdict_item, ei_forged, "%s%s",
-                                   av->state == SMTPX_AUTHOR_UNVERIFIED ? "unverified: " : "",
-                                   av->reasons);
+            /* A short message; the reasons are the verdict's
+             * smtpx.from.reason items (issue 11). */
+            expert_add_info_format(pinfo, verdict_item, ei_forged, "%s",
+                                   smtpx_tree_forged_text(pinfo, m->verdict, av));
         tag = av->state == SMTPX_AUTHOR_UNVERIFIED ? "unverified From" : "forged From";
     }
     if (message_frame && mt) {

@@ -82,6 +82,9 @@ typedef struct {
     char *keyword;   /* upper case */
     char *value;     /* as sent (printable), or NULL when no '=' */
     char *raw;       /* "KEY=value" as sent, printable */
+    gsize offset;    /* where the word starts in the args given to
+                        smtpx_path_parse (bytes) */
+    gsize length;    /* its length in bytes */
 } smtpx_param_t;
 
 /* A MAIL FROM or RCPT TO argument, parsed. */
@@ -100,6 +103,10 @@ typedef struct {
     gboolean  smtputf8;    /* SMTPUTF8 parameter (RFC 6531) */
     gboolean  dsn;         /* RET/ENVID/NOTIFY/ORCPT present (RFC 3461) */
     gboolean  requiretls;  /* REQUIRETLS (RFC 8689) */
+    gsize     path_offset; /* where the path's bytes start in the args given
+                              to smtpx_path_parse: inside the angle brackets
+                              ("a@b" of "FROM:<a@b>"), or the bare word */
+    gsize     path_length; /* their length in bytes (0 for "<>", EMPTY) */
 } smtpx_path_t;
 
 /*

@@ -101,9 +101,11 @@ void param_free(gpointer p);
 
 /* Interprets one "KEY[=value]" word w[0..wlen) after the path of a MAIL
  * (is_mail) or RCPT command, adding it to path->params and its flags to
- * path->flags (RFC 5321 4.1.2 esmtp-param, and each keyword's RFC). */
+ * path->flags (RFC 5321 4.1.2 esmtp-param, and each keyword's RFC); at is
+ * where w starts in the arguments given to smtpx_path_parse (bytes), kept
+ * as the parameter's offset. */
 void parse_param(smtpx_path_t *path, const guint8 *w, gsize wlen,
-                 gboolean is_mail);
+                 gboolean is_mail, gsize at);
 
 G_END_DECLS
 

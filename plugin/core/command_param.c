@@ -228,7 +228,8 @@ known_param_bad(smtpx_path_t *path, const char *keyword, const guint8 *v,
  * repeated, is BAD_PARAM.  Unknown keywords are stored as they are.
  */
 void
-parse_param(smtpx_path_t *path, const guint8 *w, gsize wlen, gboolean is_mail)
+parse_param(smtpx_path_t *path, const guint8 *w, gsize wlen, gboolean is_mail,
+            gsize at)
 {
     gsize eq = 0;
     const guint8 *v = NULL;
@@ -254,6 +255,8 @@ parse_param(smtpx_path_t *path, const guint8 *w, gsize wlen, gboolean is_mail)
     param->keyword = smtpx_printable_upper(w, eq);
     param->value = has_value ? smtpx_printable(v, vlen) : NULL;
     param->raw = smtpx_printable(w, wlen);
+    param->offset = at;
+    param->length = wlen;
 
     if (has_value && !esmtp_value_ok(v, vlen))
         bad = TRUE;

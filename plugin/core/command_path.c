@@ -297,12 +297,16 @@ path_word(smtpx_path_t *path, const guint8 *args, gsize len, gsize i,
             k++;
         }
         if (closed) {
+            path->path_offset = i + 1;
+            path->path_length = k - i - 1;
             parse_path_body(path, args + i + 1, k - i - 1, is_mail, TRUE);
             i = k + 1;
         } else {
             gsize e = word_end(args, len, i + 1);
             path->flags |= SMTPX_PATH_UNBALANCED;
             /* "<" alone is no null path: pass bracketed = FALSE. */
+            path->path_offset = i + 1;
+            path->path_length = e - i - 1;
             parse_path_body(path, args + i + 1, e - i - 1, is_mail, FALSE);
             i = e;
         }
@@ -314,6 +318,8 @@ path_word(smtpx_path_t *path, const guint8 *args, gsize len, gsize i,
             path->flags |= SMTPX_PATH_UNBALANCED;
             body_end--;
         }
+        path->path_offset = i;
+        path->path_length = body_end - i;
         parse_path_body(path, args + i, body_end - i, is_mail, FALSE);
         i = e;
     }
@@ -357,6 +363,7 @@ smtpx_path_parse(const guint8 *args, gsize len, gboolean is_mail)
 
     if (i >= len) {
         path->flags |= SMTPX_PATH_EMPTY;
+        path->path_offset = len;
         path->mailbox = g_strdup("");
         return path;
     }
@@ -382,7 +389,7 @@ smtpx_path_parse(const guint8 *args, gsize len, gboolean is_mail)
         e = i;
         while (e < len && !is_blank(args[e]))
             e++;
-        parse_param(path, args + i, e - i, is_mail);
+        parse_param(path, args + i, e - i, is_mail, i);
         i = e;
     }
     return path;

@@ -474,8 +474,11 @@ smtpx_ehlo_parse(const smtpx_reply_t *reply)
     start = i;
     while (i < flen && !is_sp((guint8)first[i]))
         i++;
-    if (i > start)
+    if (i > start) {
         ehlo->domain = g_strndup(first + start, i - start);
+        ehlo->domain_offset = start;
+        ehlo->domain_length = i - start;
+    }
     while (i < flen && is_sp((guint8)first[i]))
         i++;
     if (i < flen)
@@ -490,6 +493,7 @@ smtpx_ehlo_parse(const smtpx_reply_t *reply)
         if (n + 1 == reply->lines->len && is_ok_trailer(text))
             break;
         cap = capability_parse((const guint8 *)text, strlen(text), &params);
+        cap->line = n;
         ehlo->ext_mask |= cap->ext;
         kept = ehlo->capabilities->len < SMTPX_EHLO_MAX_KEYWORDS;
         if (kept)

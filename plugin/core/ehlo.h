@@ -43,11 +43,19 @@ typedef struct {
     gboolean obsolete_form;/* "AUTH=LOGIN PLAIN": keyword and parameters
                               joined by '=' (pre-RFC 4954 clients); keyword
                               is then "AUTH", params "LOGIN PLAIN" */
+    guint    line;         /* index in reply->lines of the line it came
+                              from (1 for the first keyword line); 0 when
+                              parsed alone (smtpx_ehlo_capability_parse) */
 } smtpx_ehlo_capability_t;
 
 /* The parsed EHLO reply. */
 typedef struct {
     char      *domain;          /* server domain from the first line, or NULL */
+    gsize      domain_offset;   /* where domain starts in reply->lines[0]
+                                   (bytes of that printable text; equal to
+                                   the raw line's when it had no byte to
+                                   escape) */
+    gsize      domain_length;   /* its length in bytes (0 when NULL) */
     char      *greeting;        /* rest of the first line, or NULL */
     GPtrArray *capabilities;    /* smtpx_ehlo_capability_t *, in order */
     char      *keywords;        /* all keywords, upper case, space separated */

@@ -138,6 +138,9 @@ typedef struct {
      * keys with smtpx_dkim_msg_evaluate.  Owned by the session. */
     struct smtpx_dkim_msg *dkim;
     smtpx_time_t end_time;      /* capture time of the end of data */
+    /* issue 11: frame of the SMTPX_EV_MESSAGE event (the verdict), 0 until
+     * the header section is judged. */
+    guint32   verdict_frame;
 } smtpx_message_event_t;
 
 typedef struct {
@@ -157,6 +160,9 @@ typedef struct {
     gboolean  tls;           /* protected by TLS */
     gboolean  auth;          /* a 235 was seen in this session before */
     guint32   first_frame;   /* frame of MAIL */
+    guint32   rcpt_frame;    /* issue 11: frame of the first RCPT, 0 none */
+    guint32   data_frame;    /* issue 11: frame of DATA or of the first
+                                BDAT, 0 none */
     const char *end_reason;  /* owned by the session: "end of data",
                                 "MAIL rejected", "DATA rejected", or the
                                 verb that ended it: "RSET", "QUIT", "MAIL"
@@ -176,6 +182,8 @@ typedef struct {
     smtpx_reply_event_t   *reply;     /* matching kind; AUTH_LINE, DATA and */
     smtpx_message_event_t *message;   /* ANOMALY events have none (DATA: */
     smtpx_txn_event_t     *txn;       /* offset/length; END_OF_DATA: message) */
+    /* A DATA event's message is also set (the message its bytes belong
+     * to, NULL when its start was not seen); read it, never free it. */
     gboolean  transient;     /* internal: past smtpx.max_records, never
                                 handed out, freed at the next feed */
 } smtpx_event_t;

@@ -205,8 +205,10 @@ sess_client_item(smtpx_session_t *s, const smtpx_stream_item_t *it)
             s->ph.rx.body_seen = TRUE;
             s->ph.rx.body_first_feed = s->feed_no;
         }
+        /* The message the bytes belong to: the glue shows the verdict
+         * where the From field lies. */
         sess_emit(s, SMTPX_EV_DATA, SMTPX_DIR_CLIENT, it->offset, it->length,
-             earlier && it->offset == 0);
+                  earlier && it->offset == 0)->message = s->ph.rx.m;
         break;
     }
     case SMTPX_SITEM_BODY_LINE: {

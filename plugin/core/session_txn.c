@@ -153,6 +153,7 @@ sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,
     ev = sess_emit(s, SMTPX_EV_MESSAGE, SMTPX_DIR_CLIENT, offset, length,
               began_earlier);
     ev->message = m;
+    m->verdict_frame = s->frame;    /* the glue links the From frame to it */
     if (m->verdict && m->verdict->forged)
         sess_add_anomaly(ev, SMTPX_ANOM_FORGED_FROM, "%s", verdict_text(m->verdict));
     if (m->verdict && m->verdict->notes && *m->verdict->notes)

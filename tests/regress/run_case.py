@@ -107,7 +107,9 @@ def vtree_items(text):
             frame, inside = int(m.group(1)), False
             continue
         if not line.startswith(" "):
-            inside = line == "SMTP Extended Analysis"
+            # The root item, with or without its summary (issue 11).
+            inside = line == "SMTP Extended Analysis" or \
+                line.startswith("SMTP Extended Analysis: ")
             if inside:
                 frames.setdefault(frame, []).append((0, line))
             skip_below = None
@@ -133,7 +135,9 @@ def pdml_items(text):
         for child in node:
             if child.tag not in ("field", "proto"):
                 continue
-            out.append((child.get("showname", ""), child.get("pos"), child.get("size")))
+            # Text items (proto_tree_add_subtree) have no showname: show.
+            out.append((child.get("showname", child.get("show", "")), child.get("pos"),
+                        child.get("size")))
             if child.get("name", "").startswith("_ws.expert"):
                 continue
             walk(child, out)

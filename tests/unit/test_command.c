@@ -867,6 +867,52 @@ test_random_bytes(void)
     g_free(buf);
 }
 
+/* Where the path and each parameter lie in the arguments (issue 11). */
+static void
+test_path_offsets(void)
+{
+    smtpx_path_t *p;
+    const smtpx_param_t *prm;
+
+    /* "FROM:<a@b.example> SIZE=100 BODY=8BITMIME": '<' at 5, path 6..16,
+     * "SIZE=100" at 19 (8 bytes), "BODY=8BITMIME" at 28 (13 bytes). */
+    p = mail("FROM:<a@b.example> SIZE=100 BODY=8BITMIME");
+    g_assert_cmpuint(p->path_offset, ==, 6);
+    g_assert_cmpuint(p->path_length, ==, 11);
+    g_assert_cmpuint(p->params->len, ==, 2);
+    prm = g_ptr_array_index(p->params, 0);
+    g_assert_cmpuint(prm->offset, ==, 19);
+    g_assert_cmpuint(prm->length, ==, 8);
+    prm = g_ptr_array_index(p->params, 1);
+    g_assert_cmpuint(prm->offset, ==, 28);
+    g_assert_cmpuint(prm->length, ==, 13);
+    smtpx_path_free(p);
+
+    /* The lab's "FROM: 203.0.113.25": the bare word at 6, 12 bytes. */
+    p = mail("FROM: 203.0.113.25");
+    g_assert_cmpuint(p->path_offset, ==, 6);
+    g_assert_cmpuint(p->path_length, ==, 12);
+    smtpx_path_free(p);
+
+    /* Null path: no bytes inside the brackets. */
+    p = mail("FROM:<>");
+    g_assert_cmpuint(p->path_offset, ==, 6);
+    g_assert_cmpuint(p->path_length, ==, 0);
+    smtpx_path_free(p);
+
+    /* Unclosed bracket runs to the blank: "<a@b" -> "a@b" at 4. */
+    p = rcpt("TO:<a@b NOTIFY=NEVER");
+    g_assert_cmpuint(p->path_offset, ==, 4);
+    g_assert_cmpuint(p->path_length, ==, 3);
+    smtpx_path_free(p);
+
+    /* Nothing: offset at the end, no length. */
+    p = mail("FROM: ");
+    g_assert_cmpuint(p->path_offset, ==, 6);
+    g_assert_cmpuint(p->path_length, ==, 0);
+    smtpx_path_free(p);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -893,5 +939,6 @@ main(int argc, char **argv)
     g_test_add_func("/command/bdat", test_bdat);
     g_test_add_func("/command/auth", test_auth);
     g_test_add_func("/command/random-bytes", test_random_bytes);
+    g_test_add_func("/command/path-offsets", test_path_offsets);
     return g_test_run();
 }

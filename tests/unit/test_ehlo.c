@@ -592,6 +592,37 @@ test_random_bytes(void)
     g_free(buf);
 }
 
+/* Where the parts lie (issue 11): the domain in the first line's text, the
+ * reply line of each capability (the "OK" trailer is line 11, skipped). */
+static void
+test_offsets(void)
+{
+    static const char *const l[] = {
+        "250-WIN-BKLR90FGWRQ Hello [198.51.100.174]", "250-TURN",
+        "250-SIZE 2097152", "250-AUTH LOGIN PLAIN", "250 OK",
+    };
+    smtpx_ehlo_t *e = ehlo_from(l, G_N_ELEMENTS(l));
+
+    /* "WIN-BKLR90FGWRQ" is bytes 0..14 of "WIN-BKLR90FGWRQ Hello ...". */
+    g_assert_cmpuint(e->domain_offset, ==, 0);
+    g_assert_cmpuint(e->domain_length, ==, 15);
+    g_assert_cmpuint(e->capabilities->len, ==, 3);
+    g_assert_cmpuint(cap_at(e, 0)->line, ==, 1);
+    g_assert_cmpuint(cap_at(e, 1)->line, ==, 2);
+    g_assert_cmpuint(cap_at(e, 2)->line, ==, 3);
+    smtpx_ehlo_free(e);
+
+    {
+        static const char *const l2[] = { "250-  mx.example  hi", "250 SIZE" };
+        e = ehlo_from(l2, G_N_ELEMENTS(l2));
+        /* text is "  mx.example  hi": domain at 2, 10 bytes */
+        g_assert_cmpuint(e->domain_offset, ==, 2);
+        g_assert_cmpuint(e->domain_length, ==, 10);
+        g_assert_cmpuint(cap_at(e, 0)->line, ==, 1);
+        smtpx_ehlo_free(e);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -607,5 +638,6 @@ main(int argc, char **argv)
     g_test_add_func("/ehlo/edge-replies", test_edge_replies);
     g_test_add_func("/ehlo/keyword-cap", test_keyword_cap);
     g_test_add_func("/ehlo/random-bytes", test_random_bytes);
+    g_test_add_func("/ehlo/offsets", test_offsets);
     return g_test_run();
 }

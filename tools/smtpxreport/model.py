@@ -26,7 +26,7 @@ FIELDS = (["file", "frame.number", "frame.time_epoch", "tcp.stream",
            "smtpx.mail_from", "smtpx.rcpt_to", "smtpx.msg.from", "smtpx.msg.size",
            "smtpx.from.forged", "smtpx.from.org_domain", "smtpx.from.envelope_domain"]
           + ["smtpx.from." + f for f in FLAGS]
-          + ["smtpx.from.exception_rule", "smtpx.from.reasons",
+          + ["smtpx.from.exception_rule", "smtpx.from.reasons", "smtpx.from.reason",
              "smtpx.from.verdict", "smtpx.from.dkim_verified"]
           + ["smtpx.dkim" + f for f in DKIM_FIELDS]
           + ["smtpx.reply.code",
@@ -38,7 +38,8 @@ INT_FIELDS = {"frame.number", "tcp.stream", "smtpx.txn", "smtpx.msg.size",
 BOOL_FIELDS = {"smtpx.from.forged", "smtpx.from.dkim_verified", "smtpx.txn.tls",
                "smtpx.txn.auth", "smtpx.dkim.body_length_limited", "smtpx.dkim.aligned"} | \
     {"smtpx.from." + f for f in FLAGS}
-LIST_FIELDS = {"smtpx.rcpt_to"} | {"smtpx.dkim" + f for f in DKIM_FIELDS}
+# smtpx.from.reason: the code of each reason (the plugin's, issue 11).
+LIST_FIELDS = {"smtpx.rcpt_to", "smtpx.from.reason"} | {"smtpx.dkim" + f for f in DKIM_FIELDS}
 
 VERDICTS = ["forged", "not forged", "no message"]
 
