@@ -396,8 +396,10 @@ build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event
     tt = proto_item_add_subtree(ti, smtpx_ett.txn);
     /* The summary sits in a server frame, or in a client frame when no
      * server byte was captured. */
-    add_generated_string(tt, smtpx_hf.txn_client, tvb, 0, endpoint_str(pinfo, !from_server));
-    add_generated_string(tt, smtpx_hf.txn_server, tvb, 0, endpoint_str(pinfo, from_server));
+    if (tt) {       /* no text without a tree */
+        add_generated_string(tt, smtpx_hf.txn_client, tvb, 0, endpoint_str(pinfo, !from_server));
+        add_generated_string(tt, smtpx_hf.txn_server, tvb, 0, endpoint_str(pinfo, from_server));
+    }
     if (t->helo)
         add_generated_string(tt, smtpx_hf.helo, tvb, 0, t->helo);
     if (t->mail_from)
