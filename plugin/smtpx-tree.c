@@ -496,6 +496,29 @@ add_info(packet_info *pinfo, const smtpx_record_t *rec, guint n_cmds, guint32 ta
     col_set_fence(pinfo->cinfo, COL_INFO);
 }
 
+/*
+ * Whether items added to tree can be seen: a visible tree (-V, the GUI's
+ * packet details), or an invisible one (-T fields, -Y, colouring rules,
+ * custom columns) where a field of SMTPX, SMTPX itself, or an expert
+ * field (_ws.expert.*) is asked for (proto_field_is_referenced: a filter on
+ * a field marks its protocol too).  Otherwise Wireshark would fake every
+ * item, and SMTPX takes the no-tree path, which still raises the expert
+ * infos (Expert column, expert tap) and writes the Info column.
+ */
+static gboolean
+tree_wanted(proto_tree *tree)
+{
+    static int proto_expert = -1;
+
+    if (!tree)
+        return FALSE;
+    if (proto_field_is_referenced(tree, proto_smtpx))
+        return TRUE;
+    if (proto_expert == -1)
+        proto_expert = proto_get_id_by_filter_name("_ws.expert");
+    return proto_expert < 0 || proto_field_is_referenced(tree, proto_expert);
+}
+
 void
 smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_record_t *rec)
 {
@@ -506,6 +529,8 @@ smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtp
 
     if (rec->n_events == 0)
         return;
+    if (!tree_wanted(tree))
+        tree = NULL;    /* every item would be faked: the no-tree path */
     if (tree) {
         ti = proto_tree_add_item(tree, proto_smtpx, tvb, 0, -1, ENC_NA);
         st = proto_item_add_subtree(ti, smtpx_ett.smtpx);
