@@ -481,7 +481,19 @@ smtpx_dkim_msg_feed(smtpx_dkim_msg_t *m, const guint8 *p, gsize n)
         return;
     /* Header octets are copied in runs (p[run..i)), not one by one. */
     while (m->in_headers && i < n) {
-        guint8 c = p[i++];
+        guint8 c;
+
+        if (m->eoh_state == 0) {
+            /* Only a CR can start the end of the header section. */
+            const guint8 *cr = memchr(p + i, '\r', n - i);
+
+            if (!cr) {
+                i = n;
+                break;
+            }
+            i = (gsize)(cr - p);
+        }
+        c = p[i++];
 
         /* eoh_state: 0 text, 1 CR, 2 CRLF, 3 CRLF CR; CRLF after 2 ends. */
         switch (m->eoh_state) {
