@@ -977,10 +977,10 @@ test_identical_domains_align(void)
 {
     smtpx_verdict_t *v;
 
-    /* test.ru is itself on the Public Suffix List: no organizational
+    /* co.uk is itself on the Public Suffix List: no organizational
      * domain, but MAIL FROM names the very same domain (RFC 7489 3.1
      * strict alignment). */
-    v = judge("FROM:<test@test.ru>", "mail.test.ru", "From: test@test.ru\r\n\r\n");
+    v = judge("FROM:<test@co.uk>", "mail.co.uk", "From: test@co.uk\r\n\r\n");
     assert_flags(v, FALSE, 0);
     g_assert_null(v->org_domain);
     g_assert_nonnull(strstr(v->reasons, "has no organizational domain"));
@@ -997,7 +997,7 @@ test_identical_domains_align(void)
     smtpx_verdict_free(v);
 
     /* Twins: another name under the same suffix is another owner. */
-    v = judge("FROM:<a@other.test.ru>", "other.test.ru", "From: test@test.ru\r\n\r\n");
+    v = judge("FROM:<a@other.co.uk>", "other.co.uk", "From: test@co.uk\r\n\r\n");
     g_assert_true(v->forged);
     g_assert_true(v->envelope_mismatch);
     smtpx_verdict_free(v);

@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * session_events.c - events, anomalies and the pending-command queue of
+ * the session engine (see session.h for the public interface,
+ * session_internal.h for the shared state).
+ *
+ * Allocation and freeing of the events the engine emits (smtpx_event_t and
+ * what hangs from them), anomaly texts, and the queue of commands waiting
+ * for a reply (RFC 5321 4.5.3.1.10, RFC 2920 pipelining), bounded by
+ * max_pending.
+ */
+#include <stdarg.h>
+#include <string.h>
+
+#include "session_internal.h"
+
+static const char *const anomaly_names[] = {
+#define SMTPX_ANOMALY(id, name, group, severity, tag, label, summary) name,
+#include "anomalies.def"
+#undef SMTPX_ANOMALY
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(anomaly_names) == SMTPX_ANOM_COUNT);
+
+const char *
+smtpx_anomaly_name(smtpx_anomaly_kind_t kind)
+{
+    if ((guint)kind < SMTPX_ANOM_COUNT)
+        return anomaly_names[kind];
+    return "unknown";
+}
+
+/* Events and anomalies */
+
+static void
+anomaly_free(gpointer p)
+{
+    smtpx_anomaly_t *a = p;
+
+    g_free(a->text);
+    g_free(a);
+}
+
+static void
+command_event_free(smtpx_command_event_t *c)
+{
+    if (!c)
+        return;
+    g_free(c->verb_text);
+    g_free(c->args);
+    smtpx_path_free(c->path);
+    g_free(c->helo);
+    g_free(c->auth_mechanism);
+    g_free(c);
+}
+
+static void
+reply_event_free(smtpx_reply_event_t *r)
+{
+    if (!r)
+        return;
+    smtpx_reply_free(r->reply);
+    smtpx_ehlo_free(r->ehlo);
+    g_free(r);
+}
+
+void
+sess_event_free(gpointer p)
+{
+    smtpx_event_t *ev = p;
+
+    if (ev->anomalies)
+        g_ptr_array_unref(ev->anomalies);
+    /* Messages and transactions are owned by the session's lists. */
+    command_event_free(ev->command);
+    reply_event_free(ev->reply);
+    g_free(ev);
+}
+
+void
+sess_message_free(gpointer p)
+{
+    smtpx_message_event_t *m = p;
+
+    smtpx_headers_free(m->headers);
+    smtpx_verdict_free(m->verdict);
+    smtpx_dkim_msg_free(m->dkim);
+    g_free(m);
+}
+
+void
+sess_txn_free(gpointer p)
+{
+    txn_t *t = p;
+
+    if (t->ev) {
+        g_free(t->ev->helo);
+        g_free(t->ev->mail_from);
+        g_ptr_array_unref(t->ev->rcpt_to);
+        g_free(t->ev->status);
+        g_free(t->ev);
+    }
+    g_free(t->neg_status);
+    g_free(t);
+}
+
+smtpx_event_t *
+sess_emit(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
+     gsize offset, gsize length, gboolean began_earlier)
+{
+    smtpx_event_t *ev = g_new0(smtpx_event_t, 1);
+
+    ev->kind = kind;
+    ev->dir = dir;
+    ev->frame = s->frame;
+    ev->offset = MIN(offset, s->len);
+    ev->length = MIN(length, s->len - ev->offset);
+    ev->began_earlier = began_earlier;
+    g_ptr_array_add(s->events, ev);
+    if (s->out)
+        g_ptr_array_add(s->out, ev);
+    return ev;
+}
+
+void G_GNUC_PRINTF(3, 4)
+sess_add_anomaly(smtpx_event_t *ev, smtpx_anomaly_kind_t kind, const char *fmt, ...)
+{
+    smtpx_anomaly_t *a;
+    va_list ap;
+
+    if (!ev->anomalies)
+        ev->anomalies = g_ptr_array_new_with_free_func(anomaly_free);
+    if (ev->anomalies->len >= MAX_ANOMALIES)
+        return;
+    a = g_new0(smtpx_anomaly_t, 1);
+    a->kind = kind;
+    va_start(ap, fmt);
+    a->text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    g_ptr_array_add(ev->anomalies, a);
+}
+
+const char *
+sess_dir_name(smtpx_dir_t dir)
+{
+    return dir == SMTPX_DIR_CLIENT ? "client" : "server";
+}
+
+/* ------------------------------------------------------------------ */
+/* The pending-command queue */
+
+pending_t *
+sess_pending_new(pending_kind_t kind, smtpx_verb_t verb, const char *name,
+            smtpx_session_t *s)
+{
+    pending_t *p = g_new0(pending_t, 1);
+
+    p->kind = kind;
+    p->verb = verb;
+    p->name = name;
+    p->frame = s ? s->frame : 0;
+    if (s)
+        p->time = s->ts;
+    return p;
+}
+
+void
+sess_pending_drop(smtpx_session_t *s, pending_t *p)
+{
+    if (s->ph.auth_pending == p)
+        s->ph.auth_pending = NULL;
+    if (s->ph.bdat_pending == p)
+        s->ph.bdat_pending = NULL;
+    g_free(p);
+}
+
+void
+sess_pending_clear(smtpx_session_t *s)
+{
+    pending_t *p;
+
+    while ((p = g_queue_pop_head(&s->pending)) != NULL)
+        sess_pending_drop(s, p);
+}
+
+/* Appends p; when the queue is full the oldest entry is dropped and ev
+ * (the event that asked) gets one queue_limit anomaly per overflow run. */
+void
+sess_pending_push(smtpx_session_t *s, pending_t *p, smtpx_event_t *ev)
+{
+    guint cap = s->cfg.max_pending ? s->cfg.max_pending : 1;
+
+    while (g_queue_get_length(&s->pending) >= cap) {
+        sess_pending_drop(s, g_queue_pop_head(&s->pending));
+        if (!s->ph.queue_limit_flagged && ev) {
+            sess_add_anomaly(ev, SMTPX_ANOM_QUEUE_LIMIT,
+                        "more than %u commands without a reply: the oldest is "
+                        "no longer matched to its reply", cap);
+            s->ph.queue_limit_flagged = TRUE;
+        }
+    }
+    g_queue_push_tail(&s->pending, p);
+}
+
+/* ------------------------------------------------------------------ */

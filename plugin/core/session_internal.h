@@ -1,0 +1,233 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * session_internal.h - state shared by the files of the session engine
+ * (session.c, session_events.c, session_txn.c, session_commands.c,
+ * session_client.c, session_replies.c).  Not a public interface: the epan
+ * glue and the tests use session.h only.
+ *
+ * Conventions for every function declared here: s is a live session (never
+ * NULL); byte spans are (const guint8 *, gsize) into the current feed or
+ * stream item, not NUL-terminated; offsets and lengths are octets of the
+ * current feed (s->len); events are owned by the session (s->events) and
+ * freed with it; nothing here fails on bad input: problems become
+ * anomalies on the event concerned (RFC 5321, RFC 3030, RFC 3207, RFC 4954).
+ */
+#ifndef SMTPX_SESSION_INTERNAL_H
+#define SMTPX_SESSION_INTERNAL_H
+
+#include <glib.h>
+
+#include "session.h"
+#include "stream.h"
+#include "dkim.h"
+
+#define MAX_ANOMALIES       16     /* per event */
+#define MAX_RCPTS           1000   /* listed per transaction */
+#define MAX_SMUGGLING       16     /* smuggling events per message */
+#define UNKNOWN_RUN_LIMIT   8      /* unknown commands in a row: resync */
+#define COMMAND_LINE_LIMIT  512    /* RFC 5321 4.5.3.1.4, CRLF included */
+#define REPLY_LINE_LIMIT    512    /* RFC 5321 4.5.3.1.5, CRLF included */
+#define PREVIEW_MAX         80     /* octets of a smuggled command shown */
+#define PREVIEW_LINES       4      /* lines of smuggled commands shown */
+
+/* Types */
+
+typedef enum {
+    P_CMD = 0,        /* a command line */
+    P_GREETING,       /* the banner, pending from the start */
+    P_END_OF_DATA     /* the end of a DATA body */
+} pending_kind_t;
+
+typedef struct txn txn_t;
+
+typedef struct {
+    pending_kind_t kind;
+    smtpx_verb_t verb;
+    const char *name;            /* the command's verb_text, or static */
+    guint32 frame;               /* 0 when not seen */
+    smtpx_time_t time;
+    smtpx_command_event_t *cmd;  /* NULL for greeting and end of data */
+    txn_t *txn;                  /* transaction this belongs to */
+    txn_t *txn_abort;            /* transaction this command ends */
+    gboolean bdat_last;
+} pending_t;
+
+struct txn {
+    smtpx_txn_event_t *ev;       /* owned here, shown by a TXN event */
+    gboolean emitted;
+    const smtpx_path_t *mail_from;   /* the MAIL command event's path */
+    guint16 neg_code;
+    char *neg_status;
+};
+
+typedef enum {
+    C_COMMAND = 0,   /* command lines */
+    C_RESYNC,        /* skipping until a line that is plainly a command */
+    C_DATA,          /* DATA body (stream in DATA mode) */
+    C_BDAT,          /* BDAT chunk (stream in BDAT mode) */
+    C_AUTH,          /* AUTH exchange: lines are SASL responses */
+    C_STARTTLS,      /* STARTTLS sent, no reply: later octets are injected */
+    C_TLS_WAIT       /* 220 to STARTTLS: only the TLS handshake is expected */
+} client_state_t;
+
+typedef enum {
+    S_NORMAL = 0,
+    S_RESYNC,        /* skipping until a valid reply line */
+    S_INJECTED       /* after the 220 to STARTTLS: replies are injected */
+} server_state_t;
+
+/* Where TLS stands (RFC 3207; implicit TLS on port 465). */
+typedef enum {
+    TLS_CLEAR = 0,     /* plaintext, no STARTTLS accepted */
+    TLS_ACCEPTED,      /* a 220 answered STARTTLS (or the client began its
+                          handshake): plaintext is no longer expected */
+    TLS_ON_STARTTLS,   /* decrypted application data after STARTTLS */
+    TLS_ON_IMPLICIT    /* decrypted application data from the start */
+} tls_phase_t;
+
+#define TLS_IS_ON(s) ((s)->tls_phase >= TLS_ON_STARTTLS)
+#define STARTTLS_WAS_ACCEPTED(s) ((s)->tls_phase == TLS_ACCEPTED || \
+                                  (s)->tls_phase == TLS_ON_STARTTLS)
+
+/* Plaintext in one direction that the TLS layer will swallow. */
+typedef struct {
+    gboolean active;
+    gsize from;                  /* first octet of it in this feed */
+} inject_t;
+
+/* The message being received; begin_message resets it as one. */
+typedef struct {
+    smtpx_message_event_t *m;    /* NULL when none */
+    txn_t *txn;                  /* the transaction it belongs to */
+    gboolean judged;
+    gboolean body_seen;          /* a BODY item of it was seen */
+    guint64 body_first_feed;
+    guint smuggling_count;
+    gboolean data_gap;           /* a gap inside its DATA body */
+    gboolean chunk_last;         /* the current BDAT chunk is LAST */
+    guint64 chunk_size;          /* the size of the current BDAT chunk */
+} rx_t;
+
+/*
+ * What one phase of the session knows and where it stands: everything
+ * learnt in clear, which RFC 3207 4.2 has both sides discard when TLS
+ * starts.  smtpx_session_set_tls resets it as one (phase_reset).
+ */
+typedef struct {
+    /* Knowledge. */
+    const smtpx_ehlo_t *caps;    /* borrowed from a reply event */
+    gboolean caps_known;         /* an EHLO/HELO reply was seen */
+    char *helo;
+    gboolean authenticated;
+    txn_t *cur_txn;              /* MAIL seen, end of data not yet */
+
+    /* Client side. */
+    client_state_t cstate;
+    gboolean resync_flagged;     /* the resync already has its anomaly */
+    guint unknown_run;
+    gboolean queue_limit_flagged;
+    gboolean auth_continued;     /* a 334 was seen in this AUTH exchange */
+    pending_t *auth_pending;
+    pending_t *bdat_pending;     /* the BDAT whose chunk is being read,
+                                    while it waits for its reply */
+    gboolean bdat_refused;       /* that BDAT was refused before any octet
+                                    of its chunk came */
+    rx_t rx;                     /* the message being received */
+
+    /* Server side. */
+    server_state_t sstate;
+    smtpx_reply_t *reply;        /* reply being assembled */
+    guint64 reply_feed;
+    gsize reply_start;
+    gboolean reply_began_earlier;
+    guint64 reply_longest;       /* longest line, line ending included */
+    gboolean reply_injected;
+    gboolean bad_run;
+    gboolean unexpected_run;
+    gboolean gap_compat;
+
+    /* STARTTLS: plaintext windows and handshakes per direction. */
+    inject_t inject[2];
+    gboolean tls_started[2];     /* a TLS record was seen after STARTTLS */
+} phase_t;
+
+struct smtpx_session {
+    smtpx_config_t cfg;
+    smtpx_exception_t *exceptions;
+    GPtrArray *exception_strings;
+
+    smtpx_stream_t *st[2];
+    GPtrArray *events;           /* smtpx_event_t *, owned */
+    GPtrArray *messages;         /* smtpx_message_event_t *, owned */
+    GPtrArray *txns;             /* txn_t *, owned */
+    GQueue pending;              /* pending_t * */
+    guint64 feed_no;
+
+    /* The current feed. */
+    guint32 frame;
+    smtpx_time_t ts;
+    GPtrArray *out;
+    gsize len;
+    gsize body_feed_start;       /* where the body began in this feed */
+    gboolean body_began_earlier;
+
+    /* The whole session. */
+    tls_phase_t tls_phase;
+    guint32 txn_count;
+    gboolean client_seen;
+    gboolean server_seen;
+
+    phase_t ph;                  /* reset when TLS starts */
+};
+
+/* ------------------------------------------------------------------ */
+/* session_events.c */
+void sess_add_anomaly(smtpx_event_t *ev, smtpx_anomaly_kind_t kind, const char *fmt, ...) G_GNUC_PRINTF(3, 4);
+const char *sess_dir_name(smtpx_dir_t dir);
+smtpx_event_t *sess_emit(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
+     gsize offset, gsize length, gboolean began_earlier);
+void sess_event_free(gpointer p);
+void sess_message_free(gpointer p);
+void sess_pending_clear(smtpx_session_t *s);
+void sess_pending_drop(smtpx_session_t *s, pending_t *p);
+pending_t *sess_pending_new(pending_kind_t kind, smtpx_verb_t verb, const char *name,
+            smtpx_session_t *s);
+void sess_pending_push(smtpx_session_t *s, pending_t *p, smtpx_event_t *ev);
+void sess_txn_free(gpointer p);
+
+/* session_txn.c */
+void sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref);
+void sess_begin_message(smtpx_session_t *s, txn_t *t);
+txn_t *sess_detach_cur_txn(smtpx_session_t *s);
+void sess_dkim_content(void *user, const guint8 *p, gsize n);
+void sess_judge_here(smtpx_session_t *s, gsize end_excl, gboolean incomplete);
+void sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,
+              gboolean began_earlier, gboolean incomplete);
+void sess_message_complete(smtpx_session_t *s, guint64 size, gsize offset, gsize length,
+                 gboolean began_earlier, smtpx_event_t **end_ev);
+guint64 sess_size_limit(const smtpx_session_t *s);
+void sess_txn_end(smtpx_session_t *s, txn_t *t, const char *reason,
+        const smtpx_reply_t *r, gboolean decisive, const smtpx_event_t *ref);
+txn_t *sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from);
+void sess_txn_note_reply(txn_t *t, const smtpx_reply_t *r);
+
+/* session_commands.c */
+void sess_client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
+               gboolean injected);
+void sess_enter_resync(smtpx_session_t *s, gboolean flagged);
+void sess_helo_accepted(smtpx_session_t *s, pending_t *p, const smtpx_event_t *ev);
+void sess_mail_refused(smtpx_session_t *s, pending_t *p);
+gboolean sess_plainly_command(const smtpx_command_t *cmd, const guint8 *line, gsize len);
+
+/* session_client.c */
+void sess_client_item(smtpx_session_t *s, const smtpx_stream_item_t *it);
+
+/* session_replies.c */
+void sess_reply_effects(smtpx_session_t *s, smtpx_event_t *ev, smtpx_reply_event_t *re,
+              pending_t *p);
+void sess_server_line(smtpx_session_t *s, const smtpx_stream_item_t *it);
+
+/* session.c */
+void sess_bdat_refused_check(smtpx_session_t *s, const guint8 *data, gsize len);
+
+#endif /* SMTPX_SESSION_INTERNAL_H */

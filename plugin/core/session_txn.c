@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * session_txn.c - mail transactions and messages of the session engine
+ * (see session.h for the public interface, session_internal.h for the
+ * shared state).
+ *
+ * Opening and ending mail transactions (RFC 5321 3.3) with their summary
+ * event, the message being received (DATA, RFC 5321 4.1.1.4; BDAT, RFC
+ * 3030), judging its author once the header section is complete, and
+ * feeding its octets to the DKIM verifier (RFC 6376).
+ */
+#include <string.h>
+
+#include "session_internal.h"
+
+/* Transactions and messages */
+
+txn_t *
+sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from)
+{
+    txn_t *t = g_new0(txn_t, 1);
+
+    t->ev = g_new0(smtpx_txn_event_t, 1);
+    t->ev->number = ++s->txn_count;
+    t->ev->helo = g_strdup(s->ph.helo);
+    if (mail_from)
+        t->ev->mail_from = g_strdup(mail_from->null_path ? ""
+                                    : (mail_from->mailbox ? mail_from->mailbox : ""));
+    t->ev->rcpt_to = g_ptr_array_new_with_free_func(g_free);
+    t->ev->tls = TLS_IS_ON(s);
+    t->ev->auth = s->ph.authenticated;
+    t->ev->first_frame = s->frame;
+    t->mail_from = mail_from;
+    g_ptr_array_add(s->txns, t);
+    return t;
+}
+
+void
+sess_txn_note_reply(txn_t *t, const smtpx_reply_t *r)
+{
+    if (!t || t->emitted || !r)
+        return;
+    if (r->code >= 400) {
+        t->neg_code = r->code;
+        g_free(t->neg_status);
+        t->neg_status = g_strdup(r->status_text);
+    }
+}
+
+/*
+ * Ends a transaction: one TXN event placed like ref.  decisive: r is the
+ * reply that decided its fate (end of data, MAIL or DATA rejected);
+ * otherwise (aborted by RSET, QUIT, ...) the summary carries the last
+ * failure the transaction got (a refused recipient says more than the 250
+ * to RSET), else r, the reply to the command that ended it.
+ */
+void
+sess_txn_end(smtpx_session_t *s, txn_t *t, const char *reason,
+        const smtpx_reply_t *r, gboolean decisive, const smtpx_event_t *ref)
+{
+    smtpx_event_t *ev;
+    guint16 code = 0;
+    const char *status = NULL;
+
+    if (!t || t->emitted)
+        return;
+    t->emitted = TRUE;
+    if (s->ph.cur_txn == t)
+        s->ph.cur_txn = NULL;
+    if (decisive && r) {
+        code = r->code;
+        status = r->status_text;
+    } else if (t->neg_code) {
+        code = t->neg_code;
+        status = t->neg_status;
+    } else if (r) {
+        code = r->code;
+        status = r->status_text;
+    }
+    t->ev->reply_code = code;
+    t->ev->status = g_strdup(status);
+    t->ev->end_reason = reason;
+    ev = sess_emit(s, SMTPX_EV_TXN, ref ? ref->dir : SMTPX_DIR_SERVER,
+              ref ? ref->offset : 0, ref ? ref->length : 0,
+              ref ? ref->began_earlier : FALSE);
+    ev->txn = t->ev;
+}
+
+txn_t *
+sess_detach_cur_txn(smtpx_session_t *s)
+{
+    txn_t *t = s->ph.cur_txn;
+
+    s->ph.cur_txn = NULL;
+    return t;
+}
+
+void
+sess_begin_message(smtpx_session_t *s, txn_t *t)
+{
+    smtpx_message_event_t *m = g_new0(smtpx_message_event_t, 1);
+
+    m->headers = smtpx_headers_new(s->cfg.max_header_bytes ?
+                                   s->cfg.max_header_bytes : 1);
+    /* DKIM (issue 8): the message octets are hashed as they pass. */
+    m->dkim = smtpx_dkim_msg_new(s->cfg.max_header_bytes ?
+                                 s->cfg.max_header_bytes : 1);
+    g_ptr_array_add(s->messages, m);
+    memset(&s->ph.rx, 0, sizeof s->ph.rx);
+    s->ph.rx.m = m;
+    s->ph.rx.txn = t;
+    if (t && !t->emitted)
+        t->ev->message = m;
+}
+
+static const char *
+verdict_text(const smtpx_verdict_t *v)
+{
+    return (v->reasons && *v->reasons) ? v->reasons : "the From domain is not backed by the envelope";
+}
+
+/* The header section of the current message is complete (or will not
+ * grow): judge the author and emit the MESSAGE event over
+ * [offset, offset + length) of this feed. */
+void
+sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,
+              gboolean began_earlier, gboolean incomplete)
+{
+    smtpx_message_event_t *m = s->ph.rx.m;
+    smtpx_authorship_input_t in;
+    smtpx_event_t *ev;
+
+    if (!m || s->ph.rx.judged)
+        return;
+    s->ph.rx.judged = TRUE;
+    smtpx_stream_set_want_lines(s->st[SMTPX_DIR_CLIENT], FALSE);
+    smtpx_headers_finish(m->headers);
+    if (incomplete)
+        m->incomplete = TRUE;
+
+    /* Octets of the header section were lost and no From field was seen:
+     * nothing can be said about the author (not even "missing"). */
+    if (!(m->incomplete && smtpx_headers_count_name(m->headers, "From") == 0)) {
+        memset(&in, 0, sizeof(in));
+        in.mail_from = s->ph.rx.txn ? s->ph.rx.txn->mail_from : NULL;
+        in.helo = s->ph.rx.txn ? s->ph.rx.txn->ev->helo : s->ph.helo;
+        in.headers = m->headers;
+        in.exceptions = s->exceptions;
+        in.n_exceptions = s->cfg.n_exceptions;
+        m->verdict = smtpx_authorship_judge(&in);
+    }
+
+    ev = sess_emit(s, SMTPX_EV_MESSAGE, SMTPX_DIR_CLIENT, offset, length,
+              began_earlier);
+    ev->message = m;
+    if (m->verdict && m->verdict->forged)
+        sess_add_anomaly(ev, SMTPX_ANOM_FORGED_FROM, "%s", verdict_text(m->verdict));
+    if (m->verdict && m->verdict->notes && *m->verdict->notes)
+        sess_add_anomaly(ev, SMTPX_ANOM_FROM_SYNTAX, "%s", m->verdict->notes);
+    if (smtpx_headers_truncated(m->headers))
+        sess_add_anomaly(ev, SMTPX_ANOM_HEADER_LIMIT,
+                    "header section longer than %" G_GSIZE_FORMAT
+                    " octets: the rest is not analysed",
+                    s->cfg.max_header_bytes);
+    /* Only the verdict is kept: the header section goes once it is made
+     * (DESIGN.md, Invariants: no whole-message copies). */
+    smtpx_headers_free(m->headers);
+    m->headers = NULL;
+}
+
+/* Offsets of the header part of this feed, up to end_excl. */
+void
+sess_judge_here(smtpx_session_t *s, gsize end_excl, gboolean incomplete)
+{
+    gsize start = s->body_began_earlier ? 0 : s->body_feed_start;
+
+    if (end_excl < start)
+        end_excl = start;
+    sess_judge_message(s, start, end_excl - start, s->body_began_earlier, incomplete);
+}
+
+/* A message that will get no more octets (BDAT message abandoned by RSET,
+ * MAIL, ...; DATA rejected): judged as incomplete if not yet, forgotten. */
+void
+sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref)
+{
+    if (!s->ph.rx.m)
+        return;
+    s->ph.rx.m->incomplete = TRUE;
+    if (!s->ph.rx.judged)
+        sess_judge_message(s, ref ? ref->offset : 0, 0,
+                      ref ? ref->began_earlier : TRUE, TRUE);
+    smtpx_dkim_msg_end(s->ph.rx.m->dkim, FALSE, s->ts.secs);   /* DKIM */
+    s->ph.rx.m = NULL;
+    s->ph.rx.txn = NULL;
+}
+
+guint64
+sess_size_limit(const smtpx_session_t *s)
+{
+    if (s->ph.caps_known && s->ph.caps && s->ph.caps->size_present &&
+        s->ph.caps->size_has_value)
+        return s->ph.caps->size_limit;
+    return 0;
+}
+
+/* DKIM (issue 8): every message octet after unstuffing, from the client
+ * stream, goes to the verifier of the message being received. */
+void
+sess_dkim_content(void *user, const guint8 *p, gsize n)
+{
+    smtpx_session_t *s = user;
+
+    if (s->ph.rx.m)
+        smtpx_dkim_msg_feed(s->ph.rx.m->dkim, p, n);
+}
+
+/* The whole message is in (end of DATA or of the LAST chunk). */
+void
+sess_message_complete(smtpx_session_t *s, guint64 size, gsize offset, gsize length,
+                 gboolean began_earlier, smtpx_event_t **end_ev)
+{
+    smtpx_message_event_t *m = s->ph.rx.m;
+    smtpx_event_t *ev;
+    guint64 limit = sess_size_limit(s);
+
+    if (m && !s->ph.rx.judged)
+        sess_judge_here(s, offset, s->ph.rx.data_gap);
+    if (m) {
+        m->size = size;
+        m->size_final = TRUE;
+        m->end_frame = s->frame;
+        /* DKIM: the body hashes are final now. */
+        m->end_time = s->ts;
+        smtpx_dkim_msg_end(m->dkim, !m->incomplete && !s->ph.rx.data_gap, s->ts.secs);
+    }
+    ev = sess_emit(s, SMTPX_EV_END_OF_DATA, SMTPX_DIR_CLIENT, offset, length,
+              began_earlier);
+    ev->message = m;
+    if (m && limit > 0 && size > limit)
+        sess_add_anomaly(ev, SMTPX_ANOM_SIZE_EXCEEDED,
+                    "message of %" G_GUINT64_FORMAT " octets exceeds the "
+                    "advertised SIZE %" G_GUINT64_FORMAT " (RFC 1870)",
+                    size, limit);
+    *end_ev = ev;
+}
+
+/* ------------------------------------------------------------------ */
