@@ -35,6 +35,8 @@ smtpx_ett_t smtpx_ett = { SMTPX_ETT_LIST(SMTPX_ID_UNSET) };
 expert_field smtpx_ei[SMTPX_ANOM_COUNT];
 
 guint smtpx_pref_max_header_bytes = 65536;
+guint smtpx_pref_max_pending = SMTPX_DEFAULT_MAX_PENDING;
+guint smtpx_pref_max_records = SMTPX_DEFAULT_MAX_RECORDS;
 smtpx_ws_bool smtpx_pref_info_tags = TRUE;
 
 dissector_handle_t smtpx_handle;
@@ -240,6 +242,17 @@ register_preferences(void)
         "Header section limit (bytes)",
         "Header bytes kept per message for the From analysis; the rest is not analysed",
         10, &smtpx_pref_max_header_bytes);
+    prefs_register_uint_preference(module, "max_pending",
+        "Unanswered commands per session",
+        "Commands kept waiting for their replies per session (pipelining); past it the "
+        "oldest is no longer matched to its reply (expert queue_limit)",
+        10, &smtpx_pref_max_pending);
+    prefs_register_uint_preference(module, "max_records",
+        "Records per session",
+        "Per-frame records (commands, replies, AUTH lines, message data, anomalies) kept per "
+        "session; past it the session is still followed (transactions, verdicts) but those "
+        "items are not shown (expert record_limit)",
+        10, &smtpx_pref_max_records);
     prefs_register_bool_preference(module, "info_tags",
         "Tag the Info column",
         "Append [forged From], [cleartext AUTH], ... to the Info column when a security expert info fires",

@@ -111,6 +111,8 @@ get_conv(packet_info *pinfo)
     c = g_new0(smtpx_conv_t, 1);
     smtpx_config_init(&cfg);
     cfg.max_header_bytes = smtpx_pref_max_header_bytes;
+    cfg.max_pending = smtpx_pref_max_pending;
+    cfg.max_records = smtpx_pref_max_records;
     cfg.exceptions = smtpx_exceptions_get(&cfg.n_exceptions);
     c->session = smtpx_session_new(&cfg);
     c->tcp = smtpx_tcpstream_new(0, 0);
@@ -287,9 +289,11 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
     }
     rec.base = f.base;
     rec.n_events = f.events->len;
-    rec.events = (smtpx_event_t **)wmem_memdup(wmem_file_scope(), f.events->pdata,
-                                               sizeof(gpointer) * f.events->len);
-    rec.in_tvb = (guint8 *)wmem_memdup(wmem_file_scope(), f.in_tvb->data, f.in_tvb->len);
+    if (f.events->len) {
+        rec.events = (smtpx_event_t **)wmem_memdup(wmem_file_scope(), f.events->pdata,
+                                                   sizeof(gpointer) * f.events->len);
+        rec.in_tvb = (guint8 *)wmem_memdup(wmem_file_scope(), f.in_tvb->data, f.in_tvb->len);
+    }
     rec.starttls = !was_accepted && smtpx_session_starttls_accepted(f.conv->session);
     g_ptr_array_free(f.events, TRUE);
     g_byte_array_free(f.in_tvb, TRUE);
@@ -324,7 +328,11 @@ smtpx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     if (!PINFO_FD_VISITED(pinfo)) {
         smtpx_record_t fresh = analyse(tvb, pinfo, seg, decrypted, fed_len);
         fresh.key = key;
-        rec = smtpx_frames_store(pinfo, &fresh);
+        /* A call that produced nothing stores nothing (issue 14: a frame's
+         * record is not kept for bytes that are only carried on, such as
+         * the middle of a long line); later passes find none and show
+         * nothing, as this pass does. */
+        rec = (fresh.n_events || fresh.starttls) ? smtpx_frames_store(pinfo, &fresh) : NULL;
     } else {
         rec = smtpx_frames_find(pinfo, key);
     }

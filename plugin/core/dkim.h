@@ -5,14 +5,18 @@
  * come from DNS answers seen in the capture or from a key file, and the
  * three-state author verdict built on it.
  *
- * Files: dkim_tags.c   tag-list syntax (3.2), DKIM-Signature tags (3.5),
- *                      key records (3.6.1), key-file lines,
- *                      Authentication-Results (RFC 8601 2.2);
- *        dkim_canon.c  header and body canonicalization (3.4), the
- *                      incremental body hash;
- *        dkim_verify.c the per-message verifier fed the message octets as
- *                      they pass, the key store, signature checks through
- *                      libgcrypt, the author verdict.
+ * Files: dkim_tags.c     tag-list syntax (3.2), tag-value helpers;
+ *        dkim_sig.c      DKIM-Signature tags (3.5);
+ *        dkim_key.c      key records (3.6.1), RSA key DER, key-file lines;
+ *        dkim_authres.c  Authentication-Results (RFC 8601 2.2);
+ *        dkim_canon.c    header and body canonicalization (3.4), the
+ *                        incremental body hash;
+ *        dkim_keystore.c the key store;
+ *        dkim_msg.c      the per-message state fed the message octets as
+ *                        they pass, header hashes;
+ *        dkim_verify.c   signature checks through libgcrypt, the author
+ *                        verdict;
+ *        dkim_internal.h what these files share.
  *
  * Inputs are (const guint8 *, gsize) spans, never NUL-terminated unless said;
  * strings handed out are NUL-terminated, printable (smtpx_printable) and owned

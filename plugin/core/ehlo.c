@@ -485,15 +485,20 @@ smtpx_ehlo_parse(const smtpx_reply_t *reply)
         const char *text = g_ptr_array_index(reply->lines, n);
         smtpx_ehlo_capability_t *cap;
         span_t params;
+        gboolean kept;
 
         if (n + 1 == reply->lines->len && is_ok_trailer(text))
             break;
         cap = capability_parse((const guint8 *)text, strlen(text), &params);
-        g_ptr_array_add(ehlo->capabilities, cap);
         ehlo->ext_mask |= cap->ext;
+        kept = ehlo->capabilities->len < SMTPX_EHLO_MAX_KEYWORDS;
+        if (kept)
+            g_ptr_array_add(ehlo->capabilities, cap);
+        else
+            ehlo->keywords_dropped++;
 
         /* Listed once; the set borrows the strings owned by the caps. */
-        if (cap->keyword[0] != '\0' && g_hash_table_add(seen, cap->keyword)) {
+        if (kept && cap->keyword[0] != '\0' && g_hash_table_add(seen, cap->keyword)) {
             if (kws->len > 0)
                 g_string_append_c(kws, ' ');
             g_string_append(kws, cap->keyword);
@@ -517,6 +522,8 @@ smtpx_ehlo_parse(const smtpx_reply_t *reply)
         default:
             break;
         }
+        if (!kept)
+            smtpx_ehlo_capability_free(cap);
     }
 
     g_hash_table_destroy(seen);

@@ -61,7 +61,16 @@ typedef struct {
     guint32    limits_rcptmax;        /* 0 when not given */
     guint32    limits_mailmax;
     guint32    limits_rcptdomainmax;
+    guint      keywords_dropped;/* keyword lines past SMTPX_EHLO_MAX_KEYWORDS:
+                                   not kept in capabilities/keywords, but
+                                   their extension bits, SIZE, AUTH and
+                                   LIMITS still count */
 } smtpx_ehlo_t;
+
+/* Keyword lines kept per EHLO reply (issue 14: a peer-controlled list;
+ * real servers advertise fewer than 30).  The reply itself keeps at most
+ * SMTPX_REPLY_MAX_LINES lines, so lines past that are not seen at all. */
+#define SMTPX_EHLO_MAX_KEYWORDS 128
 
 /*
  * smtpx_ehlo_capability_parse - one keyword line's text (after "250-"/"250 ").
@@ -76,7 +85,9 @@ void smtpx_ehlo_capability_free(smtpx_ehlo_capability_t *cap);
  * reply->lines[0] holds the domain and greeting, each later line a keyword.
  * Returns a new smtpx_ehlo_t (free with smtpx_ehlo_free); NULL when reply is
  * NULL or has no line.  A last line reading "OK" (Microsoft Exchange) is not
- * taken as a keyword; `keywords` lists a repeated keyword once.
+ * taken as a keyword; `keywords` lists a repeated keyword once.  At most
+ * SMTPX_EHLO_MAX_KEYWORDS keyword lines are kept (keywords_dropped counts
+ * the others, whose extension bits and typed parameters still count).
  */
 smtpx_ehlo_t *smtpx_ehlo_parse(const smtpx_reply_t *reply);
 void smtpx_ehlo_free(smtpx_ehlo_t *ehlo);

@@ -29,7 +29,8 @@ struct smtpx_headers {
     guint32     cur_flags;
     guint32     section_flags; /* flags not tied to one field */
     gboolean    any_line;      /* a header line was seen */
-    gboolean    truncated;     /* max_bytes reached */
+    gboolean    truncated;     /* max_bytes or SMTPX_HEADERS_MAX_FIELDS reached */
+    gboolean    field_limit;   /* it was SMTPX_HEADERS_MAX_FIELDS */
     gboolean    ended;         /* empty line seen or finish() called */
 };
 
@@ -190,6 +191,12 @@ smtpx_headers_add_line(smtpx_headers_t *h, const guint8 *line, gsize len,
         g_byte_array_append(h->cur, line, (guint)len);
     } else {
         close_field(h);
+        if (h->fields->len >= SMTPX_HEADERS_MAX_FIELDS) {
+            /* A field past the field cap: keep nothing more. */
+            h->truncated = TRUE;
+            h->field_limit = TRUE;
+            return SMTPX_HEADERS_LIMIT;
+        }
         h->cur = g_byte_array_sized_new((guint)len);
         g_byte_array_append(h->cur, line, (guint)len);
         h->cur_first_len = len;
@@ -204,6 +211,12 @@ smtpx_headers_add_line(smtpx_headers_t *h, const guint8 *line, gsize len,
         h->cur_flags |= SMTPX_HDR_BARE_LF;
     h->any_line = TRUE;
     return SMTPX_HEADERS_MORE;
+}
+
+gboolean
+smtpx_headers_field_limit(const smtpx_headers_t *h)
+{
+    return h && h->field_limit;
 }
 
 void

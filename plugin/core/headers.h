@@ -3,7 +3,8 @@
  * headers.h - accumulate a message's header section line by line, unfold it
  * and split it into header fields (RFC 5322 sections 2.2, 2.2.3, 3.6; obsolete
  * syntax 4.5), noting layout tricks that mail parsers read differently.
- * Bounded: at most max_bytes of header text are kept.
+ * Bounded: at most max_bytes of header text, and at most
+ * SMTPX_HEADERS_MAX_FIELDS fields, are kept.
  */
 #ifndef SMTPX_CORE_HEADERS_H
 #define SMTPX_CORE_HEADERS_H
@@ -54,6 +55,11 @@ typedef enum {
     SMTPX_HEADERS_LIMIT       /* max_bytes passed: the rest is not kept */
 } smtpx_headers_status_t;
 
+/* Header fields kept per message (issue 14): a 64 KiB section holds at most
+ * a few thousand fields; real mail has fewer than 100.  The field that
+ * would be the next one, and everything after it, is not kept (LIMIT). */
+#define SMTPX_HEADERS_MAX_FIELDS 1000
+
 /* A new accumulator keeping at most max_bytes (>= 1) of header text. */
 smtpx_headers_t *smtpx_headers_new(gsize max_bytes);
 void smtpx_headers_free(smtpx_headers_t *h);
@@ -63,8 +69,8 @@ void smtpx_headers_free(smtpx_headers_t *h);
  * dot-unstuffing), without its line ending.
  * bare_lf: the line ended in a bare LF (not CRLF).
  * Returns DONE on the empty line that ends the section, LIMIT once the byte
- * budget is used up (further calls return LIMIT and keep nothing), MORE
- * otherwise.  After DONE, further calls return DONE and keep nothing.
+ * budget is used up or a field past SMTPX_HEADERS_MAX_FIELDS begins (further
+ * calls return LIMIT and keep nothing), MORE otherwise.  After DONE, further calls return DONE and keep nothing.
  */
 smtpx_headers_status_t smtpx_headers_add_line(smtpx_headers_t *h,
                                               const guint8 *line, gsize len,
@@ -86,8 +92,10 @@ const smtpx_header_field_t *smtpx_headers_get(const smtpx_headers_t *h,
 
 /* OR of all fields' flags, plus LEADING_WS for the section. */
 guint32 smtpx_headers_flags(const smtpx_headers_t *h);
-/* TRUE when max_bytes was reached. */
+/* TRUE when max_bytes or the field cap was reached. */
 gboolean smtpx_headers_truncated(const smtpx_headers_t *h);
+/* TRUE when it was the field cap (SMTPX_HEADERS_MAX_FIELDS); NULL: FALSE. */
+gboolean smtpx_headers_field_limit(const smtpx_headers_t *h);
 /* Bytes of header text seen so far (kept or not). */
 gsize smtpx_headers_bytes(const smtpx_headers_t *h);
 

@@ -39,7 +39,8 @@ smtpx_config_init(smtpx_config_t *cfg)
         return;
     memset(cfg, 0, sizeof(*cfg));
     cfg->max_header_bytes = 64 * 1024;
-    cfg->max_pending = 1000;
+    cfg->max_pending = SMTPX_DEFAULT_MAX_PENDING;
+    cfg->max_records = SMTPX_DEFAULT_MAX_RECORDS;
     cfg->max_line = 65536;
 }
 
@@ -59,7 +60,9 @@ smtpx_session_new(const smtpx_config_t *cfg)
     if (s->cfg.max_header_bytes == 0)
         s->cfg.max_header_bytes = 64 * 1024;
     if (s->cfg.max_pending == 0)
-        s->cfg.max_pending = 1000;
+        s->cfg.max_pending = SMTPX_DEFAULT_MAX_PENDING;
+    if (s->cfg.max_records == 0)
+        s->cfg.max_records = SMTPX_DEFAULT_MAX_RECORDS;
     if (s->cfg.max_line == 0)
         s->cfg.max_line = 65536;
     /* Deep copy of the exceptions. */
@@ -83,6 +86,7 @@ smtpx_session_new(const smtpx_config_t *cfg)
     s->st[SMTPX_DIR_SERVER] = smtpx_stream_new(s->cfg.max_line);
     smtpx_stream_set_content_cb(s->st[SMTPX_DIR_CLIENT], sess_dkim_content, s);
     s->events = g_ptr_array_new_with_free_func(sess_event_free);
+    s->scratch = g_ptr_array_new_with_free_func(sess_event_free);
     s->messages = g_ptr_array_new_with_free_func(sess_message_free);
     s->txns = g_ptr_array_new_with_free_func(sess_txn_free);
     g_queue_init(&s->pending);
@@ -102,6 +106,8 @@ smtpx_session_free(smtpx_session_t *s)
     smtpx_reply_free(s->ph.reply);
     smtpx_stream_free(s->st[0]);
     smtpx_stream_free(s->st[1]);
+    g_ptr_array_unref(s->scratch);
+    smtpx_ehlo_free(s->owned_caps);
     g_ptr_array_unref(s->events);
     g_ptr_array_unref(s->messages);
     g_ptr_array_unref(s->txns);
@@ -207,6 +213,7 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     s->frame = frame;
     s->ts = ts;
     s->out = events;
+    sess_drop_transient(s);
     s->len = len;
     s->feed_no++;
 
@@ -269,6 +276,7 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     }
     flush_injection(s, dir);
 out:
+    sess_promote_transient(s);
     s->out = NULL;
 }
 
@@ -285,6 +293,7 @@ smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     s->frame = frame;
     s->ts = ts;
     s->out = events;
+    sess_drop_transient(s);
     s->len = 0;
     s->feed_no++;
 
@@ -347,6 +356,7 @@ smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
         s->ph.bad_run = FALSE;
     }
 out:
+    sess_promote_transient(s);
     s->out = NULL;
 }
 

@@ -8,8 +8,8 @@
  * exchanges (RFC 4954) and STARTTLS (RFC 3207), and emits events that the
  * epan glue turns into tree items.
  *
- * Ownership: every event, and everything an event points to, belongs to the
- * session and lives until smtpx_session_free().  Events are never moved, so
+ * Ownership: every event handed out, and everything it points to, belongs
+ * to the session and lives until smtpx_session_free().  Events are never moved, so
  * a pointer kept by the caller stays valid; a few members of an event
  * (command->response_frame, message->size...) are filled in by later feeds.
  *
@@ -176,11 +176,26 @@ typedef struct {
     smtpx_reply_event_t   *reply;     /* matching kind; AUTH_LINE, DATA and */
     smtpx_message_event_t *message;   /* ANOMALY events have none (DATA: */
     smtpx_txn_event_t     *txn;       /* offset/length; END_OF_DATA: message) */
+    gboolean  transient;     /* internal: past smtpx.max_records, never
+                                handed out, freed at the next feed */
 } smtpx_event_t;
+
+/* Defaults of the caps a user may move (README, "Caps on what a peer
+ * controls"; preferences smtpx.max_pending and smtpx.max_records). */
+#define SMTPX_DEFAULT_MAX_PENDING 1000
+#define SMTPX_DEFAULT_MAX_RECORDS 20000
 
 typedef struct {
     gsize max_header_bytes;   /* header bytes kept per message (64 KiB) */
     guint max_pending;        /* pending-command queue cap (default 1000) */
+    guint max_records;        /* COMMAND, REPLY, AUTH_LINE, DATA and ANOMALY
+                                 events kept per session (default 20000);
+                                 past it they are not emitted (one
+                                 record_limit anomaly says so; security and
+                                 cap anomalies still come, as ANOMALY
+                                 events, up to 64 more), while the session
+                                 is still followed: MESSAGE, END_OF_DATA and
+                                 TXN events keep coming */
     gsize max_line;           /* longest line kept whole (default 65536);
                                  longer lines are cut and flagged */
     const smtpx_exception_t *exceptions; /* copied by smtpx_session_new */

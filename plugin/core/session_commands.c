@@ -399,9 +399,11 @@ apply_rcpt(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
                                              ce->path->mailbox : ""));
     } else if (!t->rcpt_truncated) {
         t->rcpt_truncated = TRUE;
-        sess_add_anomaly(ev, SMTPX_ANOM_QUEUE_LIMIT,
-                    "more than %d recipients in this transaction: the "
-                    "summary lists the first %d", MAX_RCPTS, MAX_RCPTS);
+        if (!s->rcpt_limit_flagged)
+            sess_add_anomaly(ev, SMTPX_ANOM_RCPT_LIMIT,
+                             "more than %d recipients in this transaction: the "
+                             "summary lists the first %d", MAX_RCPTS, MAX_RCPTS);
+        s->rcpt_limit_flagged = TRUE;
     }
 }
 
@@ -566,12 +568,24 @@ sess_client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
     command_sequence(s, it, ev, ce, limit);
     p = sess_pending_new(P_CMD, ce->verb, ce->verb_text, s);
     p->cmd = ce;
+    if (ev->transient) {
+        /* Past max_records (issue 14): the command lives as long as its
+         * queue entry, and names that outlive it (a transaction's end
+         * reason) are the static verb names. */
+        ev->command = NULL;
+        p->owns_cmd = TRUE;
+        p->name = ce->verb != SMTPX_VERB_UNKNOWN ? smtpx_verb_name(ce->verb) : "<command>";
+    }
     abort_now = apply_command(s, it, ev, ce, p);
+    if (p->owns_cmd && ce->verb == SMTPX_VERB_MAIL && p->txn && p->txn->mail_from == ce->path) {
+        p->txn->owned_mail_from = ce->path;     /* the transaction keeps it */
+        ce->path = NULL;
+    }
     sess_pending_push(s, p, ev);
 
     /* No server octet ever seen: nobody will answer, end what this ends. */
     if (!s->server_seen && abort_now)
-        sess_txn_end(s, abort_now, ce->verb_text, NULL, FALSE, ev);
+        sess_txn_end(s, abort_now, p->name, NULL, FALSE, ev);
 }
 
 /* ------------------------------------------------------------------ */

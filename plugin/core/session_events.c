@@ -40,8 +40,8 @@ anomaly_free(gpointer p)
     g_free(a);
 }
 
-static void
-command_event_free(smtpx_command_event_t *c)
+void
+sess_command_event_free(smtpx_command_event_t *c)
 {
     if (!c)
         return;
@@ -68,10 +68,12 @@ sess_event_free(gpointer p)
 {
     smtpx_event_t *ev = p;
 
+    if (!ev)
+        return;
     if (ev->anomalies)
         g_ptr_array_unref(ev->anomalies);
     /* Messages and transactions are owned by the session's lists. */
-    command_event_free(ev->command);
+    sess_command_event_free(ev->command);
     reply_event_free(ev->reply);
     g_free(ev);
 }
@@ -100,12 +102,23 @@ sess_txn_free(gpointer p)
         g_free(t->ev);
     }
     g_free(t->neg_status);
+    smtpx_path_free(t->owned_mail_from);
     g_free(t);
 }
 
-smtpx_event_t *
-sess_emit(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
-     gsize offset, gsize length, gboolean began_earlier)
+/* Kinds that count against max_records: one or more per line or segment.
+ * MESSAGE, END_OF_DATA and TXN are one per message or transaction. */
+static gboolean
+is_record(smtpx_event_kind_t kind)
+{
+    return kind == SMTPX_EV_COMMAND || kind == SMTPX_EV_REPLY ||
+           kind == SMTPX_EV_AUTH_LINE || kind == SMTPX_EV_DATA ||
+           kind == SMTPX_EV_ANOMALY;
+}
+
+static smtpx_event_t *
+new_event(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
+          gsize offset, gsize length, gboolean began_earlier)
 {
     smtpx_event_t *ev = g_new0(smtpx_event_t, 1);
 
@@ -115,10 +128,105 @@ sess_emit(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
     ev->offset = MIN(offset, s->len);
     ev->length = MIN(length, s->len - ev->offset);
     ev->began_earlier = began_earlier;
+    return ev;
+}
+
+static void
+keep_event(smtpx_session_t *s, smtpx_event_t *ev)
+{
     g_ptr_array_add(s->events, ev);
     if (s->out)
         g_ptr_array_add(s->out, ev);
+}
+
+/* A new event of this feed.  Past max_records (issue 14) a record event is
+ * transient: callers fill it as usual, nobody outside sees it, and it is
+ * freed at the next feed (sess_drop_transient); the first one past the cap
+ * leaves one kept ANOMALY event (record_limit) in its place. */
+smtpx_event_t *
+sess_emit(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
+     gsize offset, gsize length, gboolean began_earlier)
+{
+    smtpx_event_t *ev = new_event(s, kind, dir, offset, length, began_earlier);
+
+    if (is_record(kind)) {
+        if (s->n_records >= s->cfg.max_records) {
+            if (!s->record_limit_flagged) {
+                smtpx_event_t *note = new_event(s, SMTPX_EV_ANOMALY, dir, offset, length,
+                                                began_earlier);
+
+                s->record_limit_flagged = TRUE;
+                sess_add_anomaly(note, SMTPX_ANOM_RECORD_LIMIT,
+                                 "more than %u records in this session (smtpx.max_records): "
+                                 "later commands, replies and message data are followed but "
+                                 "not shown", s->cfg.max_records);
+                keep_event(s, note);
+            }
+            ev->transient = TRUE;
+            g_ptr_array_add(s->scratch, ev);
+            return ev;
+        }
+        s->n_records++;
+    }
+    keep_event(s, ev);
     return ev;
+}
+
+/* Anomalies that are not lost past max_records: the security ones, gaps,
+ * and the once-per-session cap anomalies. */
+static gboolean
+must_keep(smtpx_anomaly_kind_t kind)
+{
+    switch (kind) {
+    case SMTPX_ANOM_CLEARTEXT_AUTH:
+    case SMTPX_ANOM_STARTTLS_INJECTION:
+    case SMTPX_ANOM_SMUGGLING:
+    case SMTPX_ANOM_GAP:
+    case SMTPX_ANOM_QUEUE_LIMIT:
+    case SMTPX_ANOM_RCPT_LIMIT:
+    case SMTPX_ANOM_REPLY_LIMIT:
+    case SMTPX_ANOM_EHLO_LIMIT:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+/* End of a feed: a transient event carrying an anomaly that must be kept
+ * becomes a kept ANOMALY event over the same bytes (its command or reply
+ * goes: what they point to may be gone), at most MAX_PROMOTED per
+ * session. */
+void
+sess_promote_transient(smtpx_session_t *s)
+{
+    guint i, j;
+
+    for (i = 0; i < s->scratch->len && s->n_promoted < MAX_PROMOTED; i++) {
+        smtpx_event_t *ev = g_ptr_array_index(s->scratch, i);
+        gboolean keep = FALSE;
+
+        for (j = 0; ev && ev->anomalies && j < ev->anomalies->len; j++)
+            if (must_keep(((smtpx_anomaly_t *)g_ptr_array_index(ev->anomalies, j))->kind))
+                keep = TRUE;
+        if (!keep)
+            continue;
+        s->n_promoted++;
+        g_ptr_array_index(s->scratch, i) = NULL;
+        sess_command_event_free(ev->command);
+        ev->command = NULL;
+        reply_event_free(ev->reply);
+        ev->reply = NULL;
+        ev->kind = SMTPX_EV_ANOMALY;
+        ev->transient = FALSE;
+        keep_event(s, ev);
+    }
+}
+
+/* Start of a feed: the transient events of the last one go. */
+void
+sess_drop_transient(smtpx_session_t *s)
+{
+    g_ptr_array_set_size(s->scratch, 0);
 }
 
 void G_GNUC_PRINTF(3, 4)
@@ -170,6 +278,8 @@ sess_pending_drop(smtpx_session_t *s, pending_t *p)
         s->ph.auth_pending = NULL;
     if (s->ph.bdat_pending == p)
         s->ph.bdat_pending = NULL;
+    if (p->owns_cmd)
+        sess_command_event_free(p->cmd);
     g_free(p);
 }
 

@@ -23,6 +23,7 @@
 
 #define MAX_ANOMALIES       16     /* per event */
 #define MAX_RCPTS           1000   /* listed per transaction */
+#define MAX_PROMOTED        64     /* anomaly records kept past max_records */
 #define MAX_SMUGGLING       16     /* smuggling events per message */
 #define UNKNOWN_RUN_LIMIT   8      /* unknown commands in a row: resync */
 #define COMMAND_LINE_LIMIT  512    /* RFC 5321 4.5.3.1.4, CRLF included */
@@ -50,12 +51,16 @@ typedef struct {
     txn_t *txn;                  /* transaction this belongs to */
     txn_t *txn_abort;            /* transaction this command ends */
     gboolean bdat_last;
+    gboolean owns_cmd;           /* cmd belongs to this entry: its event was
+                                    transient (past max_records) */
 } pending_t;
 
 struct txn {
     smtpx_txn_event_t *ev;       /* owned here, shown by a TXN event */
     gboolean emitted;
     const smtpx_path_t *mail_from;   /* the MAIL command event's path */
+    smtpx_path_t *owned_mail_from;   /* that path when the event was
+                                        transient (past max_records) */
     guint16 neg_code;
     char *neg_status;
 };
@@ -158,6 +163,11 @@ struct smtpx_session {
 
     smtpx_stream_t *st[2];
     GPtrArray *events;           /* smtpx_event_t *, owned */
+    GPtrArray *scratch;          /* transient events of this feed, owned
+                                    (issue 14: past max_records) */
+    guint n_records;             /* record events kept (max_records) */
+    guint n_promoted;            /* transient events kept for an anomaly */
+    smtpx_ehlo_t *owned_caps;    /* ph.caps when its reply was transient */
     GPtrArray *messages;         /* smtpx_message_event_t *, owned */
     GPtrArray *txns;             /* txn_t *, owned */
     GQueue pending;              /* pending_t * */
@@ -176,6 +186,13 @@ struct smtpx_session {
     guint32 txn_count;
     gboolean client_seen;
     gboolean server_seen;
+    /* Caps reached (issue 14): each anomaly once per session. */
+    gboolean record_limit_flagged;
+    gboolean rcpt_limit_flagged;
+    gboolean reply_limit_flagged;
+    gboolean ehlo_limit_flagged;
+    gboolean field_limit_flagged;
+    gboolean dkim_limit_flagged;
 
     phase_t ph;                  /* reset when TLS starts */
 };
@@ -187,6 +204,9 @@ const char *sess_dir_name(smtpx_dir_t dir);
 smtpx_event_t *sess_emit(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
      gsize offset, gsize length, gboolean began_earlier);
 void sess_event_free(gpointer p);
+void sess_command_event_free(smtpx_command_event_t *c);
+void sess_drop_transient(smtpx_session_t *s);
+void sess_promote_transient(smtpx_session_t *s);
 void sess_message_free(gpointer p);
 void sess_pending_clear(smtpx_session_t *s);
 void sess_pending_drop(smtpx_session_t *s, pending_t *p);

@@ -287,8 +287,10 @@ sess_reply_effects(smtpx_session_t *s, smtpx_event_t *ev, smtpx_reply_event_t *r
         s->ph.queue_limit_flagged = FALSE;
 }
 
+/* The reply s->ph.reply is complete: its event, matching and effects. */
 static void
-complete_reply(smtpx_session_t *s, const smtpx_stream_item_t *last)
+complete_reply_work(smtpx_session_t *s, const smtpx_stream_item_t *last,
+                    smtpx_event_t **out)
 {
     smtpx_reply_t *r = s->ph.reply;
     smtpx_reply_event_t *re = g_new0(smtpx_reply_event_t, 1);
@@ -299,7 +301,7 @@ complete_reply(smtpx_session_t *s, const smtpx_stream_item_t *last)
     pending_t *p;
 
     s->ph.reply = NULL;
-    ev = sess_emit(s, SMTPX_EV_REPLY, SMTPX_DIR_SERVER, start,
+    *out = ev = sess_emit(s, SMTPX_EV_REPLY, SMTPX_DIR_SERVER, start,
               end > start ? end - start : 0, earlier);
     ev->reply = re;
     re->reply = r;
@@ -370,6 +372,39 @@ complete_reply(smtpx_session_t *s, const smtpx_stream_item_t *last)
         p->cmd->response_frame = s->frame;
     status_checks(s, ev, r, p);
     sess_reply_effects(s, ev, re, p);
+}
+
+/* A complete reply, then the caps it may reach (issue 14: reply lines,
+ * EHLO keywords, once per session each); a transient reply whose EHLO
+ * became the session's capabilities leaves them to the session. */
+static void
+complete_reply(smtpx_session_t *s, const smtpx_stream_item_t *last)
+{
+    smtpx_event_t *ev = NULL;
+    smtpx_reply_event_t *re;
+
+    complete_reply_work(s, last, &ev);
+    if (!ev || !(re = ev->reply))
+        return;
+    if (re->reply->n_lines > re->reply->lines->len && !s->reply_limit_flagged) {
+        s->reply_limit_flagged = TRUE;
+        sess_add_anomaly(ev, SMTPX_ANOM_REPLY_LIMIT,
+                         "reply of %u lines: the first %d are kept", re->reply->n_lines,
+                         SMTPX_REPLY_MAX_LINES);
+    }
+    if (re->ehlo && re->ehlo->keywords_dropped > 0 && !s->ehlo_limit_flagged) {
+        s->ehlo_limit_flagged = TRUE;
+        sess_add_anomaly(ev, SMTPX_ANOM_EHLO_LIMIT,
+                         "EHLO reply of %u keywords: the first %d are listed (the "
+                         "extensions of all count)",
+                         re->ehlo->capabilities->len + re->ehlo->keywords_dropped,
+                         SMTPX_EHLO_MAX_KEYWORDS);
+    }
+    if (ev->transient && re->ehlo && s->ph.caps == re->ehlo) {
+        smtpx_ehlo_free(s->owned_caps);
+        s->owned_caps = re->ehlo;
+        re->ehlo = NULL;
+    }
 }
 
 void

@@ -157,11 +157,18 @@ sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,
         sess_add_anomaly(ev, SMTPX_ANOM_FORGED_FROM, "%s", verdict_text(m->verdict));
     if (m->verdict && m->verdict->notes && *m->verdict->notes)
         sess_add_anomaly(ev, SMTPX_ANOM_FROM_SYNTAX, "%s", m->verdict->notes);
-    if (smtpx_headers_truncated(m->headers))
+    if (smtpx_headers_field_limit(m->headers)) {
+        if (!s->field_limit_flagged)
+            sess_add_anomaly(ev, SMTPX_ANOM_FIELD_LIMIT,
+                             "header section of more than %d fields: the rest is not analysed",
+                             SMTPX_HEADERS_MAX_FIELDS);
+        s->field_limit_flagged = TRUE;
+    } else if (smtpx_headers_truncated(m->headers)) {
         sess_add_anomaly(ev, SMTPX_ANOM_HEADER_LIMIT,
                     "header section longer than %" G_GSIZE_FORMAT
                     " octets: the rest is not analysed",
                     s->cfg.max_header_bytes);
+    }
     /* Only the verdict is kept: the header section goes once it is made
      * (DESIGN.md, Invariants: no whole-message copies). */
     smtpx_headers_free(m->headers);
@@ -237,6 +244,13 @@ sess_message_complete(smtpx_session_t *s, guint64 size, gsize offset, gsize leng
     ev = sess_emit(s, SMTPX_EV_END_OF_DATA, SMTPX_DIR_CLIENT, offset, length,
               began_earlier);
     ev->message = m;
+    if (m && smtpx_dkim_msg_n_fields(m->dkim) > SMTPX_DKIM_MAX_SIGS) {
+        if (!s->dkim_limit_flagged)
+            sess_add_anomaly(ev, SMTPX_ANOM_DKIM_LIMIT,
+                             "%u DKIM-Signature fields: the first %d are verified",
+                             smtpx_dkim_msg_n_fields(m->dkim), SMTPX_DKIM_MAX_SIGS);
+        s->dkim_limit_flagged = TRUE;
+    }
     if (m && limit > 0 && size > limit)
         sess_add_anomaly(ev, SMTPX_ANOM_SIZE_EXCEEDED,
                     "message of %" G_GUINT64_FORMAT " octets exceeds the "

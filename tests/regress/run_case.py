@@ -31,7 +31,7 @@ new anomaly is in every such test without editing it), and
 Every variant must print the expected output: "plain" runs as is,
 "two-pass" adds -2, "no-reassembly" turns TCP reassembly off.
 Golden lines hold what Wireshark 4.0 prints; the output of later versions is
-brought to that form first (tshark_compat.py: booleans, string escapes).  In "contains"
+brought to that form first (tshark_compat.py: booleans, string escapes, time units).  In "contains"
 mode each expected line must appear in the output, in order.
 The plugin just built is used (tools/smtpx-tshark); the test first checks
 that tshark loaded it.  A capture under ../shared that is absent makes the
@@ -152,7 +152,7 @@ def pdml_items(text):
     return frames
 
 
-def tree_lines(tshark, build, args):
+def tree_lines(tshark, build, args, version):
     """The "format: tree" output of args, or raises RuntimeError."""
     rc, vout, err = run(tshark, build, args + ["-O", "smtpx", "-V"])
     if rc != 0:
@@ -171,6 +171,7 @@ def tree_lines(tshark, build, args):
             bare = label[1:-1] if label.startswith("[") and label.endswith("]") else label
             if showname not in (label, bare):
                 raise RuntimeError("frame %d: -V item %r is PDML item %r" % (frame, label, showname))
+            label = tshark_compat.normalise_tree_label(label, version)
             lines.append("%s%s  @%s+%s" % ("  " * depth, label, pos, size))
     return lines
 
@@ -211,7 +212,7 @@ def main():
         args = ["-r", capture] + VARIANTS[variant] + case_args
         if spec.get("format") == "tree":
             try:
-                got, rc, out, err = tree_lines(tshark, build, args), 0, "", ""
+                got, rc, out, err = tree_lines(tshark, build, args, version), 0, "", ""
                 out = "\n".join(got)
             except RuntimeError as e:
                 got, rc, err = [], 1, str(e)

@@ -6,7 +6,10 @@ same values differently in `-T fields` output:
 
 - booleans: 4.0 prints 1/0, 4.4 and 4.6 print True/False;
 - strings: 4.4 and 4.6 escape a backslash as two backslashes (and control
-  characters as C escapes); 4.0 prints the bytes as they are.
+  characters as C escapes); 4.0 prints the bytes as they are;
+- relative times in tree labels (`-V`, PDML shownames): 4.0 and 4.4 print
+  "0.032000000 seconds", 4.6 scales to the largest unit of at least 1
+  ("32.000000 milliseconds", "82.393 microseconds").
 
 normalise_fields() undoes both, field by field, using each column's field
 type from `tshark -G fields`, so a string that happens to read "True" is left
@@ -23,6 +26,13 @@ import tempfile
 
 # First version that prints True/False and escapes strings in -T fields.
 ESCAPING_FROM = (4, 3)
+# First version that prints relative times in scaled units in the tree
+# (4.4.19 prints seconds, 4.6.9 milliseconds etc.).
+TIME_UNITS_FROM = (4, 5)
+_TIME_SCALE = {"seconds": 0, "milliseconds": 3, "microseconds": 6,
+               "nanoseconds": 9}
+_TIME_LABEL_RE = re.compile(
+    r"^(\[.*: )(-?)(\d+)(?:\.(\d+))? (seconds|milliseconds|microseconds|nanoseconds)(\])$")
 
 _STRING_TYPES = {"FT_STRING", "FT_STRINGZ", "FT_UINT_STRING",
                  "FT_STRINGZPAD", "FT_STRINGZTRUNC"}
@@ -130,3 +140,24 @@ def normalise_fields(lines, args, version, types):
         out.append(sep.join(_normalise_value(c, types.get(f, ""), agg, escaping)
                             for c, f in zip(cols, fields)))
     return out
+
+
+def normalise_tree_label(label, version):
+    """A tree label (as -V prints it) in 4.0's form: on 4.6 and later a
+    generated relative time ("[Response time: <n> milliseconds]", etc.;
+    only bracketed labels, so reply text is never touched) becomes
+    "<s>.<9 digits> seconds".
+    Exact: the digits are shifted as integers of nanoseconds, never rounded
+    through a float; a label finer than a nanosecond is left alone."""
+    if tuple(version[:2]) < TIME_UNITS_FROM:
+        return label
+    m = _TIME_LABEL_RE.match(label)
+    if not m:
+        return label
+    head, sign, whole, frac, unit, tail = m.groups()
+    per_unit = 9 - _TIME_SCALE[unit]           # nanosecond digits per unit
+    frac = frac or ""
+    if len(frac) > per_unit:
+        return label
+    ns = int(whole) * 10 ** per_unit + int(frac.ljust(per_unit, "0") or "0")
+    return "%s%s%d.%09d seconds%s" % (head, sign, ns // 10 ** 9, ns % 10 ** 9, tail)

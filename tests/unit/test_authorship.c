@@ -220,7 +220,7 @@ test_lookalike_domain(void)
 
     /* xn--80ak6aa92e is "аррӏе", all Cyrillic (U+0430 U+0440 U+0440 U+04CF
      * U+0435): one script, but its UTS 39 skeleton is the ASCII "appie"
-     * (confusables.txt maps а->a, р->p, ӏ->i... ): a whole-script
+     * (confusables.txt maps а->a, р->p, ӏ->i, or ->l from ICU 78): a whole-script
      * confusable.  The same for "ѕсоре" (U+0455 U+0441 U+043E U+0440
      * U+0435, skeleton "scope"). */
     g_assert_true(smtpx_domain_is_lookalike("xn--80ak6aa92e.com"));
@@ -655,11 +655,16 @@ test_lookalike_verdict(void)
     smtpx_verdict_free(v);
 
     /* One script, but all-Cyrillic "аррӏе" reads as ASCII "appie": a
-     * whole-script confusable (UTS 39 4), flagged even when aligned. */
+     * whole-script confusable (UTS 39 4), flagged even when aligned.
+     * The skeleton follows ICU's confusables data: ICU 72 and 76 (Debian 12,
+     * 13) maps U+04CF to "i" ("appie"), ICU 78 (Debian unstable) to "l"
+     * ("apple"); either is ASCII, so the verdict is the same. */
     v = judge("FROM:<x@xn--80ak6aa92e.com>", "xn--80ak6aa92e.com",
               "From: x@xn--80ak6aa92e.com\r\n\r\n");
     assert_flags(v, TRUE, F_LOOKALIKE);
-    g_assert_nonnull(strstr(v->reasons, "appie"));
+    g_assert_nonnull(strstr(v->reasons, "whole-script confusable"));
+    g_assert_true(strstr(v->reasons, "ASCII label \"appie\"") != NULL ||
+                  strstr(v->reasons, "ASCII label \"apple\"") != NULL);
     smtpx_verdict_free(v);
 
     /* One script that reads as nothing ASCII ("москва"): clean. */

@@ -504,6 +504,41 @@ assert_safe_ehlo(const smtpx_ehlo_t *e)
     g_assert_cmpuint(e->limits_rcptdomainmax, <=, 999999);
 }
 
+/* Issue 14: at most SMTPX_EHLO_MAX_KEYWORDS keyword lines are kept; the
+ * rest are counted, and an extension advertised past the cap (CHUNKING on
+ * the last line, SIZE with its number) still counts, so that BDAT after
+ * such a reply is not called unadvertised. */
+static void
+test_keyword_cap(void)
+{
+    const guint extra = 40, total = SMTPX_EHLO_MAX_KEYWORDS + extra;
+    smtpx_reply_t *r = smtpx_reply_new();
+    smtpx_ehlo_t *e;
+    guint i;
+
+    (void)smtpx_reply_add_line(r, S("250-mx.example.net"));
+    for (i = 0; i < total - 2; i++) {
+        char *line = g_strdup_printf("250-X-KW%u", i);
+        (void)smtpx_reply_add_line(r, (const guint8 *)line, strlen(line));
+        g_free(line);
+    }
+    (void)smtpx_reply_add_line(r, S("250-SIZE 1000"));
+    g_assert_true(smtpx_reply_add_line(r, S("250 CHUNKING")));
+    e = smtpx_ehlo_parse(r);
+    smtpx_reply_free(r);
+    g_assert_nonnull(e);
+    g_assert_cmpuint(e->capabilities->len, ==, SMTPX_EHLO_MAX_KEYWORDS);
+    g_assert_cmpuint(e->keywords_dropped, ==, extra);
+    g_assert_cmpstr(cap_at(e, 0)->keyword, ==, "X-KW0");
+    g_assert_cmpstr(cap_at(e, SMTPX_EHLO_MAX_KEYWORDS - 1)->keyword, ==, "X-KW127");
+    g_assert_null(strstr(e->keywords, "CHUNKING"));
+    g_assert_null(strstr(e->keywords, "X-KW128"));
+    g_assert_true((e->ext_mask & SMTPX_EXT_CHUNKING) != 0);
+    g_assert_true(e->size_present);
+    g_assert_cmpuint(e->size_limit, ==, 1000);
+    smtpx_ehlo_free(e);
+}
+
 static void
 test_random_bytes(void)
 {
@@ -570,6 +605,7 @@ main(int argc, char **argv)
     g_test_add_func("/ehlo/capability-grammar", test_capability_grammar);
     g_test_add_func("/ehlo/ext-bits", test_ext_bits);
     g_test_add_func("/ehlo/edge-replies", test_edge_replies);
+    g_test_add_func("/ehlo/keyword-cap", test_keyword_cap);
     g_test_add_func("/ehlo/random-bytes", test_random_bytes);
     return g_test_run();
 }

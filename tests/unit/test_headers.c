@@ -317,6 +317,46 @@ test_limit(void)
     smtpx_headers_free(h);
 }
 
+/* Issue 14: at most SMTPX_HEADERS_MAX_FIELDS fields are kept, whatever
+ * the byte budget; the first line of the next field gives LIMIT, and so
+ * does every later line; continuation lines of the last kept field still
+ * belong to it. */
+static void
+test_field_cap(void)
+{
+    smtpx_headers_t *h = smtpx_headers_new(G_MAXSIZE);
+    guint i;
+
+    for (i = 0; i < SMTPX_HEADERS_MAX_FIELDS; i++) {
+        char *line = g_strdup_printf("X-F%u: v", i);
+        g_assert_cmpint(smtpx_headers_add_line(h, (const guint8 *)line, strlen(line), FALSE),
+                        ==, SMTPX_HEADERS_MORE);
+        g_free(line);
+    }
+    g_assert_cmpint(smtpx_headers_add_line(h, (const guint8 *)" more", 5, FALSE),
+                    ==, SMTPX_HEADERS_MORE);
+    g_assert_false(smtpx_headers_field_limit(h));
+    g_assert_cmpint(smtpx_headers_add_line(h, (const guint8 *)"From: a@b.example", 17, FALSE),
+                    ==, SMTPX_HEADERS_LIMIT);
+    g_assert_true(smtpx_headers_field_limit(h));
+    g_assert_true(smtpx_headers_truncated(h));
+    g_assert_cmpint(smtpx_headers_add_line(h, (const guint8 *)"", 0, FALSE),
+                    ==, SMTPX_HEADERS_LIMIT);
+    g_assert_cmpuint(smtpx_headers_count(h), ==, SMTPX_HEADERS_MAX_FIELDS);
+    g_assert_null(smtpx_headers_get(h, "From"));
+    g_assert_cmpstr((const char *)smtpx_headers_nth(h, SMTPX_HEADERS_MAX_FIELDS - 1)->value,
+                    ==, "v more");
+    smtpx_headers_free(h);
+
+    /* The byte budget alone is not the field cap. */
+    h = smtpx_headers_new(10);
+    g_assert_cmpint(smtpx_headers_add_line(h, (const guint8 *)"Subject: long", 13, FALSE),
+                    ==, SMTPX_HEADERS_LIMIT);
+    g_assert_false(smtpx_headers_field_limit(h));
+    smtpx_headers_free(h);
+    g_assert_false(smtpx_headers_field_limit(NULL));
+}
+
 static void
 test_finish(void)
 {
@@ -466,6 +506,7 @@ main(int argc, char **argv)
     g_test_add_func("/headers/bare-cr-lf-nul", test_bare_cr_lf_nul);
     g_test_add_func("/headers/blank-continuation", test_blank_continuation);
     g_test_add_func("/headers/limit", test_limit);
+    g_test_add_func("/headers/field-cap", test_field_cap);
     g_test_add_func("/headers/finish", test_finish);
     g_test_add_func("/headers/dkim", test_dkim);
     g_test_add_func("/headers/describe", test_describe);

@@ -1,0 +1,375 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * dkim_msg.c - the per-message DKIM state (RFC 6376 5.4, 3.7): fed the
+ * message octets as they pass, it keeps the header section until its end,
+ * computes each signature's header hash then and frees the copy, and hashes
+ * the body incrementally (dkim_canon.c).  See dkim.h for the contract.
+ */
+#include "dkim_internal.h"
+
+#include <gcrypt.h>
+
+#define MAX_FIELDS      1000    /* header fields looked at for h= */
+
+static void
+msig_free(gpointer p)
+{
+    msig_t *s = p;
+
+    smtpx_dkim_sig_free(s->sig);
+    smtpx_dkim_body_free(s->body);
+    g_free(s);
+}
+
+static void
+authres_free_cb(gpointer p)
+{
+    smtpx_authres_free(p);
+}
+
+smtpx_dkim_msg_t *
+smtpx_dkim_msg_new(gsize max_header_bytes)
+{
+    smtpx_dkim_msg_t *m = g_new0(smtpx_dkim_msg_t, 1);
+
+    smtpx_dkim_init();
+    m->max_header = max_header_bytes ? max_header_bytes : 65536;
+    m->hdr = g_byte_array_new();
+    m->in_headers = TRUE;
+    m->eoh_state = 2;                /* the body start counts as after CRLF */
+    m->sigs = g_ptr_array_new_with_free_func(msig_free);
+    m->authres = g_ptr_array_new_with_free_func(authres_free_cb);
+    return m;
+}
+
+void
+smtpx_dkim_msg_free(smtpx_dkim_msg_t *m)
+{
+    if (!m)
+        return;
+    if (m->hdr)
+        g_byte_array_free(m->hdr, TRUE);
+    g_ptr_array_unref(m->sigs);
+    g_ptr_array_unref(m->authres);
+    g_free(m);
+}
+
+/* One raw header field: [start, end) of hdr, without its final CRLF. */
+typedef struct {
+    gsize start, end;
+    gsize name_end;          /* the colon's offset (end when none) */
+    gboolean used;
+} field_t;
+
+static gboolean
+field_is(const guint8 *h, const field_t *f, const char *name)
+{
+    gsize ne = f->name_end, n = strlen(name);
+
+    while (ne > f->start && (h[ne - 1] == ' ' || h[ne - 1] == '\t'))
+        ne--;
+    return ne - f->start == n &&
+           g_ascii_strncasecmp((const char *)h + f->start, name, n) == 0;
+}
+
+static int
+md_algo_of(smtpx_dkim_alg_t a)
+{
+    return a == SMTPX_DKIM_ALG_RSA_SHA1 ? GCRY_MD_SHA1 : GCRY_MD_SHA256;
+}
+
+/* The header hash of signature s found in field sf (RFC 6376 3.7, 5.4.2:
+ * each name of h= takes the last not yet used field of that name). */
+static void
+header_hash(smtpx_dkim_msg_t *m, msig_t *s, field_t *fields, guint nf,
+            const field_t *sf)
+{
+    const guint8 *h = m->hdr->data;
+    GByteArray *buf = g_byte_array_new();
+    guint i, j;
+    gcry_md_hd_t md;
+    const GPtrArray *sh = s->sig->signed_headers;
+
+    for (j = 0; j < nf; j++)
+        fields[j].used = FALSE;
+    for (i = 0; i < sh->len; i++) {
+        const char *name = g_ptr_array_index(sh, i);
+
+        for (j = nf; j > 0; j--) {
+            field_t *f = &fields[j - 1];
+
+            if (!f->used && field_is(h, f, name)) {
+                f->used = TRUE;
+                smtpx_dkim_canon_header(s->sig->header_canon, h + f->start,
+                                        f->end - f->start, TRUE, buf);
+                break;
+            }
+        }
+    }
+    /* The signature field itself, b= emptied, no final CRLF. */
+    {
+        GByteArray *own = g_byte_array_new();
+        gsize vstart = sf->name_end + 1;
+        GPtrArray *tags = smtpx_dkim_tags_parse(h + vstart, sf->end - vstart, NULL);
+        const smtpx_dkim_tag_t *bt = smtpx_dkim_tags_get(tags, "b");
+
+        if (bt) {
+            g_byte_array_append(own, h + sf->start, (guint)(vstart + bt->value_start - sf->start));
+            g_byte_array_append(own, h + vstart + bt->value_end,
+                                (guint)(sf->end - (vstart + bt->value_end)));
+        } else {
+            g_byte_array_append(own, h + sf->start, (guint)(sf->end - sf->start));
+        }
+        smtpx_dkim_canon_header(s->sig->header_canon, own->data, own->len, FALSE, buf);
+        g_byte_array_free(own, TRUE);
+        if (tags)
+            g_ptr_array_unref(tags);
+    }
+    if (gcry_md_open(&md, md_algo_of(s->sig->alg), 0) == 0) {
+        gcry_md_write(md, buf->data, buf->len);
+        s->hhash_len = gcry_md_get_algo_dlen(md_algo_of(s->sig->alg));
+        memcpy(s->hhash, gcry_md_read(md, 0), s->hhash_len);
+        gcry_md_close(md);
+    } else {
+        s->hash_error = "the hash could not be computed";
+    }
+    g_byte_array_free(buf, TRUE);
+}
+
+/* The header section ended (hdr holds it, final empty line excluded). */
+static void
+headers_done(smtpx_dkim_msg_t *m)
+{
+    const guint8 *h = m->hdr->data;
+    gsize len = m->hdr->len, i = 0;
+    GArray *fa = g_array_new(FALSE, TRUE, sizeof(field_t));
+    guint k;
+
+    /* Split into fields: a line starting with WSP continues the field. */
+    while (i < len && fa->len < MAX_FIELDS) {
+        field_t f;
+
+        memset(&f, 0, sizeof f);
+        f.start = i;
+        for (;;) {
+            gsize j = i;
+
+            while (j + 1 < len && !(h[j] == '\r' && h[j + 1] == '\n'))
+                j++;
+            if (j + 1 >= len) {
+                i = len;
+                f.end = len;
+                break;
+            }
+            i = j + 2;
+            f.end = j;
+            if (i < len && (h[i] == ' ' || h[i] == '\t'))
+                continue;
+            break;
+        }
+        f.name_end = f.start;
+        while (f.name_end < f.end && h[f.name_end] != ':')
+            f.name_end++;
+        g_array_append_val(fa, f);
+    }
+    for (k = 0; k < fa->len; k++) {
+        field_t *f = &g_array_index(fa, field_t, k);
+        gsize vs = f->name_end + 1;
+
+        if (f->name_end >= f->end)
+            continue;
+        if (field_is(h, f, "DKIM-Signature")) {
+            msig_t *s;
+
+            m->n_fields++;
+            if (m->sigs->len >= SMTPX_DKIM_MAX_SIGS)
+                continue;
+            s = g_new0(msig_t, 1);
+            s->sig = smtpx_dkim_sig_parse(h + vs, f->end - vs);
+            g_ptr_array_add(m->sigs, s);
+            if (m->hdr_overflow) {
+                s->hash_error = "the header section is longer than the "
+                                "analysis limit (smtpx.max_header_bytes)";
+                continue;
+            }
+            if (!s->sig->ok)
+                continue;
+            header_hash(m, s, (field_t *)(void *)fa->data, fa->len, f);
+            s->body = smtpx_dkim_body_new(s->sig->body_canon,
+                                          md_algo_of(s->sig->alg),
+                                          s->sig->has_l ? s->sig->l : G_MAXUINT64);
+        } else if (m->authres->len < SMTPX_DKIM_MAX_AUTHRES &&
+                   (field_is(h, f, "Authentication-Results") ||
+                    field_is(h, f, "ARC-Authentication-Results"))) {
+            g_ptr_array_add(m->authres,
+                            smtpx_authres_parse(h + vs, f->end - vs,
+                                                field_is(h, f, "ARC-Authentication-Results")));
+        }
+    }
+    g_array_free(fa, TRUE);
+    /* Only the hashes are kept (DESIGN.md: no whole-message copies). */
+    g_byte_array_free(m->hdr, TRUE);
+    m->hdr = NULL;
+    m->in_headers = FALSE;
+}
+
+static void
+body_feed(smtpx_dkim_msg_t *m, const guint8 *p, gsize n)
+{
+    guint i;
+
+    for (i = 0; i < m->sigs->len; i++) {
+        msig_t *s = g_ptr_array_index(m->sigs, i);
+
+        if (s->body)
+            smtpx_dkim_body_feed(s->body, p, n);
+    }
+}
+
+/* Appends k header octets to the bounded copy: past max_header octets the
+ * copy stops and overflows (the octet that does not fit is not kept). */
+static void
+hdr_append(smtpx_dkim_msg_t *m, const guint8 *q, gsize k)
+{
+    gsize room;
+
+    if (m->hdr_overflow || k == 0)
+        return;
+    room = m->hdr->len < m->max_header ? m->max_header - m->hdr->len : 0;
+    if (k > room) {
+        k = room;
+        m->hdr_overflow = TRUE;
+    }
+    if (k)
+        g_byte_array_append(m->hdr, q, (guint)k);
+}
+
+void
+smtpx_dkim_msg_feed(smtpx_dkim_msg_t *m, const guint8 *p, gsize n)
+{
+    gsize i = 0, run = 0;
+
+    if (!m || m->ended || !p)
+        return;
+    /* Header octets are copied in runs (p[run..i)), not one by one. */
+    while (m->in_headers && i < n) {
+        guint8 c;
+
+        if (m->eoh_state == 0) {
+            /* Only a CR can start the end of the header section. */
+            const guint8 *cr = memchr(p + i, '\r', n - i);
+
+            if (!cr) {
+                i = n;
+                break;
+            }
+            i = (gsize)(cr - p);
+        }
+        c = p[i++];
+
+        /* eoh_state: 0 text, 1 CR, 2 CRLF, 3 CRLF CR; CRLF after 2 ends. */
+        switch (m->eoh_state) {
+        case 1:
+            m->eoh_state = c == '\n' ? 2 : (c == '\r' ? 1 : 0);
+            break;
+        case 2:
+            m->eoh_state = c == '\r' ? 3 : 0;
+            break;
+        case 3:
+            m->eoh_state = c == '\n' ? 4 : (c == '\r' ? 1 : 0);
+            break;
+        default:
+            m->eoh_state = c == '\r' ? 1 : 0;
+            break;
+        }
+        if (m->eoh_state == 4) {
+            hdr_append(m, p + run, i - 1 - run);
+            /* Drop the empty line's CRLF (and the CRLF before it, which
+             * ends the last field, so that the copy ends in a field). */
+            if (!m->hdr_overflow) {
+                gsize keep = m->hdr->len >= 1 ? m->hdr->len - 1 : 0;
+
+                g_byte_array_set_size(m->hdr, (guint)keep);
+                if (m->hdr->len >= 2)
+                    g_byte_array_set_size(m->hdr, m->hdr->len - 2);
+            }
+            headers_done(m);
+            run = i;
+            break;
+        }
+    }
+    if (m->in_headers)
+        hdr_append(m, p + run, i - run);
+    if (!m->in_headers && i < n)
+        body_feed(m, p + i, n - i);
+}
+
+void
+smtpx_dkim_msg_lost(smtpx_dkim_msg_t *m)
+{
+    if (m)
+        m->lost = TRUE;
+}
+
+void
+smtpx_dkim_msg_end(smtpx_dkim_msg_t *m, gboolean complete, gint64 time_secs)
+{
+    guint i;
+
+    if (!m || m->ended)
+        return;
+    if (m->in_headers) {
+        /* No empty line: the whole message is header section, the body
+         * is empty (RFC 5322 3.5 allows no body). */
+        if (!m->hdr_overflow && m->hdr->len >= 2 &&
+            m->hdr->data[m->hdr->len - 2] == '\r' &&
+            m->hdr->data[m->hdr->len - 1] == '\n')
+            g_byte_array_set_size(m->hdr, m->hdr->len - 2);
+        headers_done(m);
+    }
+    m->ended = TRUE;
+    m->complete = complete && !m->lost;
+    m->time = time_secs;
+    for (i = 0; i < m->sigs->len; i++) {
+        msig_t *s = g_ptr_array_index(m->sigs, i);
+
+        if (s->body) {
+            s->bhash_len = smtpx_dkim_body_finish(s->body, s->bhash,
+                                                  sizeof s->bhash, &s->canon_len);
+            smtpx_dkim_body_free(s->body);
+            s->body = NULL;
+        }
+    }
+}
+
+gboolean
+smtpx_dkim_msg_ended(const smtpx_dkim_msg_t *m)
+{
+    return m && m->ended;
+}
+
+guint
+smtpx_dkim_msg_n_fields(const smtpx_dkim_msg_t *m)
+{
+    return m ? m->n_fields : 0;
+}
+
+guint
+smtpx_dkim_msg_n_sigs(const smtpx_dkim_msg_t *m)
+{
+    return m ? m->sigs->len : 0;
+}
+
+const smtpx_dkim_sig_t *
+smtpx_dkim_msg_sig(const smtpx_dkim_msg_t *m, guint i)
+{
+    if (!m || i >= m->sigs->len)
+        return NULL;
+    return ((const msig_t *)g_ptr_array_index(m->sigs, i))->sig;
+}
+
+const GPtrArray *
+smtpx_dkim_msg_authres(const smtpx_dkim_msg_t *m)
+{
+    return m ? m->authres : NULL;
+}
