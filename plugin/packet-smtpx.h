@@ -161,14 +161,43 @@ smtpx_record_t *smtpx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tr
 /* Shows a stored record once per dissection (tree, TLS hand-over, tap). */
 void smtpx_show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                        const smtpx_record_t *rec);
-/* Whether the frame's conversation is an SMTPX one still in plaintext. */
-gboolean smtpx_conversation_plaintext(packet_info *pinfo);
+/* Whether TCP stream number stream (tcp.stream) is an SMTPX conversation
+ * still in plaintext; a hash lookup, no conversation lookup. */
+gboolean smtpx_stream_plaintext(guint32 stream);
+/* Whether either port is the server port of an SMTPX conversation of the
+ * open file (a hash lookup). */
+gboolean smtpx_server_port(guint32 srcport, guint32 destport);
+
+/* A TCP header read from the frame bytes (RFC 9293 3.1): raw numbers. */
+typedef struct {
+    guint32  raw_seq;
+    guint32  raw_ack;
+    gboolean ack;               /* the ACK flag */
+    guint    payload_offset;    /* in the frame */
+    guint    payload_len;       /* from the IP length: no link-layer padding */
+} smtpx_tcp_header_t;
+/* Frame pinfo's SMTPX conversation in plaintext: th's raw numbers as the
+ * numbers TCP gives the dissector (relative or absolute, as the TCP
+ * preferences say), by the difference noted on a frame TCP handed over in
+ * each direction; FALSE when there is none yet, or no such conversation. */
+gboolean smtpx_conversation_tcp_numbers(packet_info *pinfo, const smtpx_tcp_header_t *th,
+                                        smtpx_segment_info_t *seg);
 
 /* ---- smtpx-catchup.c: segments TCP does not hand over ------------------- */
 
 int dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
-/* Asks for the TCP fields the postdissector reads (handoff time). */
+/* Handoff time: keeps the handle and the ids of the TCP fields it reads. */
 void smtpx_catchup_handoff(dissector_handle_t handle);
+/* The first SMTPX conversation of a file: asks for those fields (from the
+ * next frame on); until then the postdissector does nothing. */
+void smtpx_catchup_activate(void);
+/* File close: asks for no field any more (no tree forced on other files). */
+void smtpx_catchup_reset(void);
+/* The TCP header of pinfo's segment (pinfo's addresses and ports, IPv4 or
+ * IPv6 without extension headers) in the frame's bytes; FALSE if absent
+ * (IP fragments reassembled elsewhere, a cut capture). */
+gboolean smtpx_catchup_find_tcp(tvbuff_t *frame, const packet_info *pinfo,
+                                smtpx_tcp_header_t *out);
 
 /* ---- smtpx-stats.c ------------------------------------------------------ */
 

@@ -31,10 +31,19 @@ typedef struct {
     address  server_addr;       /* file scope copy */
     guint32  server_port;
     gboolean tls_seen;          /* decrypted data was fed */
+    /* Per direction (smtpx_dir_t): raw TCP sequence number minus the one
+     * TCP gives us, noted on the first segment TCP hands over. */
+    guint32  seq_delta[2];
+    gboolean have_delta[2];
 } smtpx_conv_t;
 
 /* Every conversation of the open file, freed at file close. */
 static GPtrArray *all_convs;
+/* TCP stream number + 1 -> smtpx_conv_t * (borrowed from all_convs), for
+ * the catch-up postdissector. */
+static GHashTable *convs_by_stream;
+/* Server ports of those conversations (the catch-up's cheap filter). */
+static GHashTable *server_ports;
 
 static void
 conv_free(gpointer p)
@@ -49,10 +58,19 @@ conv_free(gpointer p)
 void
 smtpx_dissect_cleanup(void)
 {
+    if (convs_by_stream) {
+        g_hash_table_destroy(convs_by_stream);
+        convs_by_stream = NULL;
+    }
+    if (server_ports) {
+        g_hash_table_destroy(server_ports);
+        server_ports = NULL;
+    }
     if (all_convs) {
         g_ptr_array_free(all_convs, TRUE);
         all_convs = NULL;
     }
+    smtpx_catchup_reset();
 }
 
 static smtpx_time_t
@@ -103,6 +121,19 @@ get_conv(packet_info *pinfo)
     g_ptr_array_add(all_convs, c);
     set_server(c, pinfo);
     conversation_add_proto_data(conv, proto_smtpx, c);
+    if (pinfo->ptype == PT_TCP) {
+        const struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo);
+
+        if (tcpd) {
+            if (!convs_by_stream)
+                convs_by_stream = g_hash_table_new(g_direct_hash, g_direct_equal);
+            g_hash_table_insert(convs_by_stream, GUINT_TO_POINTER(tcpd->stream + 1u), c);
+        }
+    }
+    if (!server_ports)
+        server_ports = g_hash_table_new(g_direct_hash, g_direct_equal);
+    g_hash_table_add(server_ports, GUINT_TO_POINTER(c->server_port + 1u));
+    smtpx_catchup_activate();
     return c;
 }
 
@@ -115,9 +146,19 @@ find_conv(packet_info *pinfo)
 }
 
 gboolean
-smtpx_conversation_plaintext(packet_info *pinfo)
+smtpx_server_port(guint32 srcport, guint32 destport)
 {
-    const smtpx_conv_t *c = find_conv(pinfo);
+    return server_ports &&
+           (g_hash_table_contains(server_ports, GUINT_TO_POINTER(srcport + 1u)) ||
+            g_hash_table_contains(server_ports, GUINT_TO_POINTER(destport + 1u)));
+}
+
+gboolean
+smtpx_stream_plaintext(guint32 stream)
+{
+    const smtpx_conv_t *c = convs_by_stream
+        ? (const smtpx_conv_t *)g_hash_table_lookup(convs_by_stream, GUINT_TO_POINTER(stream + 1u))
+        : NULL;
 
     return c && !c->tls_seen && !smtpx_session_starttls_accepted(c->session);
 }
@@ -128,6 +169,45 @@ direction_of(const smtpx_conv_t *c, const packet_info *pinfo)
     if (pinfo->srcport == c->server_port && addresses_equal(&pinfo->src, &c->server_addr))
         return SMTPX_DIR_SERVER;
     return SMTPX_DIR_CLIENT;
+}
+
+/* First segment TCP hands over in a direction: how its numbers differ from
+ * the raw ones in the frame (for the catch-up without a tree). */
+static void
+note_seq_delta(smtpx_conv_t *c, smtpx_dir_t dir, packet_info *pinfo, guint32 seq)
+{
+    smtpx_tcp_header_t th;
+    tvbuff_t *frame;
+
+    if (c->have_delta[dir] || !pinfo->data_src)
+        return;
+    frame = get_data_source_tvb((const struct data_source *)pinfo->data_src->data);
+    if (frame && smtpx_catchup_find_tcp(frame, pinfo, &th)) {
+        c->seq_delta[dir] = th.raw_seq - seq;
+        c->have_delta[dir] = TRUE;
+    }
+}
+
+gboolean
+smtpx_conversation_tcp_numbers(packet_info *pinfo, const smtpx_tcp_header_t *th,
+                               smtpx_segment_info_t *seg)
+{
+    const smtpx_conv_t *c = find_conv(pinfo);
+    smtpx_dir_t dir;
+
+    if (!c || c->tls_seen || smtpx_session_starttls_accepted(c->session))
+        return FALSE;
+    dir = direction_of(c, pinfo);
+    if (!c->have_delta[dir])
+        return FALSE;
+    memset(seg, 0, sizeof *seg);
+    seg->tracked = TRUE;
+    seg->seq = th->raw_seq - c->seq_delta[dir];
+    if (th->ack && c->have_delta[!dir]) {
+        seg->ack = th->raw_ack - c->seq_delta[!dir];
+        seg->flags = SMTPX_TCP_ACK;
+    }
+    return TRUE;
 }
 
 /* What the spans of one call produce. */
@@ -185,6 +265,8 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
     }
     if (seg && seg->tracked && !decrypted) {
         smtpx_tcp_segment_t ts;
+
+        note_seq_delta(f.conv, dir, pinfo, seg->seq);
 
         memset(&ts, 0, sizeof ts);
         ts.seq = seg->seq;

@@ -1212,8 +1212,10 @@ build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb, const smtpx_event
     tt = proto_item_add_subtree(ti, smtpx_ett.txn);
     /* The summary sits in a server frame, or in a client frame when no
      * server byte was captured. */
-    add_generated_string(tt, smtpx_hf.txn_client, tvb, 0, endpoint_str(pinfo, !from_server));
-    add_generated_string(tt, smtpx_hf.txn_server, tvb, 0, endpoint_str(pinfo, from_server));
+    if (tt) {       /* no text without a tree */
+        add_generated_string(tt, smtpx_hf.txn_client, tvb, 0, endpoint_str(pinfo, !from_server));
+        add_generated_string(tt, smtpx_hf.txn_server, tvb, 0, endpoint_str(pinfo, from_server));
+    }
     if (t->helo)
         add_generated_string(tt, smtpx_hf.helo, tvb, 0, t->helo);
     if (t->mail_from)
@@ -1433,6 +1435,29 @@ add_info(packet_info *pinfo, const smtpx_record_t *rec, guint n_cmds, guint32 ta
     col_set_fence(pinfo->cinfo, COL_INFO);
 }
 
+/*
+ * Whether items added to tree can be seen: a visible tree (-V, the GUI's
+ * packet details), or an invisible one (-T fields, -Y, colouring rules,
+ * custom columns) where a field of SMTPX, SMTPX itself, or an expert
+ * field (_ws.expert.*) is asked for (proto_field_is_referenced: a filter on
+ * a field marks its protocol too).  Otherwise Wireshark would fake every
+ * item, and SMTPX takes the no-tree path, which still raises the expert
+ * infos (Expert column, expert tap) and writes the Info column.
+ */
+static gboolean
+tree_wanted(proto_tree *tree)
+{
+    static int proto_expert = -1;
+
+    if (!tree)
+        return FALSE;
+    if (proto_field_is_referenced(tree, proto_smtpx))
+        return TRUE;
+    if (proto_expert == -1)
+        proto_expert = proto_get_id_by_filter_name("_ws.expert");
+    return proto_expert < 0 || proto_field_is_referenced(tree, proto_expert);
+}
+
 void
 smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_record_t *rec)
 {
@@ -1453,6 +1478,8 @@ smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtp
         tree_expanded_set(smtpx_ett.ehlo, TRUE);
         expanded_set = TRUE;
     }
+    if (!tree_wanted(tree))
+        tree = NULL;    /* every item would be faked: the no-tree path */
     if (tree) {
         ti = proto_tree_add_item(tree, proto_smtpx, tvb, 0, -1, ENC_NA);
         st = proto_item_add_subtree(ti, smtpx_ett.smtpx);

@@ -125,6 +125,18 @@ bad:
     return NULL;
 }
 
+/* The organizational domains last found, by a hash of the normalized
+ * domain: a fixed number of slots of bounded strings (freed only at exit:
+ * at most ORG_CACHE_SLOTS * ORG_CACHE_MAX_LEN octets). */
+#define ORG_CACHE_SLOTS   256
+#define ORG_CACHE_MAX_LEN 255
+typedef struct {
+    char  *norm;       /* the normalized domain, or NULL (empty slot) */
+    gssize reg_at;     /* offset of its registrable domain, -1 none */
+} org_cache_entry_t;
+static org_cache_entry_t org_cache[ORG_CACHE_SLOTS];
+G_LOCK_DEFINE_STATIC(org_cache);
+
 /* Organizational domain of an already normalized domain (new string) or
  * NULL. */
 char *
@@ -143,9 +155,30 @@ org_of_normalized(const char *norm)
     }
     /* psl_registrable_domain gives the public suffix plus one label (RFC
      * 7489 3.2 steps 3-4), a pointer into norm, or NULL when norm is a
-     * public suffix itself (or a single label under the default rule). */
-    reg = psl_registrable_domain(ctx, norm);
-    return reg ? g_strdup(reg) : NULL;
+     * public suffix itself (or a single label under the default rule).
+     * The answer only depends on norm and the list, which never changes
+     * once loaded: the last answers are cached (a mail's From, envelope,
+     * HELO and DKIM domains are mostly the same few domains). */
+    {
+        guint slot = g_str_hash(norm) % ORG_CACHE_SLOTS;
+        org_cache_entry_t *e = &org_cache[slot];
+        char *out;
+
+        G_LOCK(org_cache);
+        if (e->norm && strcmp(e->norm, norm) == 0) {
+            out = e->reg_at >= 0 ? g_strdup(norm + e->reg_at) : NULL;
+            G_UNLOCK(org_cache);
+            return out;
+        }
+        reg = psl_registrable_domain(ctx, norm);
+        if (strlen(norm) <= ORG_CACHE_MAX_LEN) {
+            g_free(e->norm);
+            e->norm = g_strdup(norm);
+            e->reg_at = reg ? (gssize)(reg - norm) : -1;
+        }
+        G_UNLOCK(org_cache);
+        return reg ? g_strdup(reg) : NULL;
+    }
 }
 
 char *

@@ -1,20 +1,49 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* common.c - helpers shared by the core; see common.h. */
+#include <string.h>
+
 #include "common.h"
+
+/* Appends the escape of byte c ("\\x%02x"). */
+static void
+append_escape(GString *out, guint8 c)
+{
+    static const char hex[] = "0123456789abcdef";
+    char esc[4];
+
+    esc[0] = '\\';
+    esc[1] = 'x';
+    esc[2] = hex[c >> 4];
+    esc[3] = hex[c & 0x0f];
+    g_string_append_len(out, esc, 4);
+}
 
 char *
 smtpx_printable(const guint8 *data, gsize len)
 {
-    GString *out = g_string_sized_new(len + 1);
+    GString *out;
     gsize i = 0;
 
+    /* Most strings are printable ASCII: one allocation, one copy. */
+    while (i < len && data[i] >= 0x20 && data[i] < 0x7f)
+        i++;
+    if (i == len) {
+        char *str = g_malloc(len + 1);
+
+        if (len)
+            memcpy(str, data, len);
+        str[len] = '\0';
+        return str;
+    }
+    out = g_string_sized_new(len + 16);
+    g_string_append_len(out, (const char *)data, (gssize)i);
     while (i < len) {
         const char *p = (const char *)data + i;
         const gchar *end = NULL;
         guint8 c = data[i];
 
         if (c < 0x20 || c == 0x7f) {
-            g_string_append_printf(out, "\\x%02x", c);
+            append_escape(out, c);
             i++;
             continue;
         }
@@ -34,11 +63,11 @@ smtpx_printable(const guint8 *data, gsize len)
             g_string_append_len(out, p, (gssize)j);
             i += j;
             if (j == 0) {
-                g_string_append_printf(out, "\\x%02x", c);
+                append_escape(out, c);
                 i++;
             }
         } else {
-            g_string_append_printf(out, "\\x%02x", c);
+            append_escape(out, c);
             i++;
         }
     }
@@ -72,6 +101,16 @@ smtpx_printable_upper(const guint8 *data, gsize len)
 
     if (len == 0)
         return g_strdup("");
+    for (i = 0; i < len && data[i] >= 0x20 && data[i] < 0x7f; i++)
+        ;
+    if (i == len) {
+        /* Printable ASCII (the usual case): one allocation. */
+        out = g_malloc(len + 1);
+        for (i = 0; i < len; i++)
+            out[i] = g_ascii_toupper((gchar)data[i]);
+        out[len] = '\0';
+        return out;
+    }
     tmp = g_malloc(len);
     for (i = 0; i < len; i++)
         tmp[i] = (guint8)g_ascii_toupper((gchar)data[i]);

@@ -226,15 +226,46 @@ body_feed(smtpx_dkim_msg_t *m, const guint8 *p, gsize n)
     }
 }
 
+/* Appends k header octets to the bounded copy: past max_header octets the
+ * copy stops and overflows (the octet that does not fit is not kept). */
+static void
+hdr_append(smtpx_dkim_msg_t *m, const guint8 *q, gsize k)
+{
+    gsize room;
+
+    if (m->hdr_overflow || k == 0)
+        return;
+    room = m->hdr->len < m->max_header ? m->max_header - m->hdr->len : 0;
+    if (k > room) {
+        k = room;
+        m->hdr_overflow = TRUE;
+    }
+    if (k)
+        g_byte_array_append(m->hdr, q, (guint)k);
+}
+
 void
 smtpx_dkim_msg_feed(smtpx_dkim_msg_t *m, const guint8 *p, gsize n)
 {
-    gsize i = 0;
+    gsize i = 0, run = 0;
 
     if (!m || m->ended || !p)
         return;
+    /* Header octets are copied in runs (p[run..i)), not one by one. */
     while (m->in_headers && i < n) {
-        guint8 c = p[i++];
+        guint8 c;
+
+        if (m->eoh_state == 0) {
+            /* Only a CR can start the end of the header section. */
+            const guint8 *cr = memchr(p + i, '\r', n - i);
+
+            if (!cr) {
+                i = n;
+                break;
+            }
+            i = (gsize)(cr - p);
+        }
+        c = p[i++];
 
         /* eoh_state: 0 text, 1 CR, 2 CRLF, 3 CRLF CR; CRLF after 2 ends. */
         switch (m->eoh_state) {
@@ -252,6 +283,7 @@ smtpx_dkim_msg_feed(smtpx_dkim_msg_t *m, const guint8 *p, gsize n)
             break;
         }
         if (m->eoh_state == 4) {
+            hdr_append(m, p + run, i - 1 - run);
             /* Drop the empty line's CRLF (and the CRLF before it, which
              * ends the last field, so that the copy ends in a field). */
             if (!m->hdr_overflow) {
@@ -262,15 +294,12 @@ smtpx_dkim_msg_feed(smtpx_dkim_msg_t *m, const guint8 *p, gsize n)
                     g_byte_array_set_size(m->hdr, m->hdr->len - 2);
             }
             headers_done(m);
+            run = i;
             break;
         }
-        if (!m->hdr_overflow) {
-            if (m->hdr->len >= m->max_header)
-                m->hdr_overflow = TRUE;
-            else
-                g_byte_array_append(m->hdr, &c, 1);
-        }
     }
+    if (m->in_headers)
+        hdr_append(m, p + run, i - run);
     if (!m->in_headers && i < n)
         body_feed(m, p + i, n - i);
 }

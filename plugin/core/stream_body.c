@@ -209,6 +209,36 @@ data_step(smtpx_stream_t *st)
         const guint8 *p = st->data + st->pos;
         gsize avail = st->len - st->pos;
 
+        if (!st->want_lines && (st->dstate == D_TEXT ||
+                                (st->dstate == D_BOL && p[0] != '.'))) {
+            /* Fast path past the header section: a whole line with its
+             * CRLF in this feed, no CR or LF inside, not ending in "."
+             * (so no look-alike of the end of data can be in it), not
+             * longer than the text line limit (or that was reported):
+             * all of it is content, and the next octet is at a line
+             * start.  In D_TEXT the line must be non-empty (the octet
+             * before it, in the window, might be a "."). */
+            const guint8 *lf = memchr(p, '\n', avail);
+            gsize n = lf ? (gsize)(lf - p) : 0;
+
+            if (lf && n > 0 && p[n - 1] == '\r' &&
+                (n >= 2 ? p[n - 2] != '.' : st->dstate == D_BOL) &&
+                (n == 1 || !memchr(p, '\r', n - 1)) &&
+                (st->long_reported ||
+                 st->text_line_len + n + 1 <= TEXT_LINE_LIMIT)) {
+                gsize m = n + 1, k;
+
+                st->size = sat_add(st->size, m);
+                if (st->content_cb)
+                    st->content_cb(st->content_user, p, m);
+                st->text_line_len = 0;
+                for (k = (m > 4 ? m - 4 : 0); k < m; k++)
+                    window_push(st, p[k], st->pos + k);
+                st->dstate = D_BOL;
+                st->pos += m;
+                continue;
+            }
+        }
         if (st->dstate == D_TEXT) {
             /* Fast path: a run of octets that are neither CR nor LF. */
             gsize n = 0;

@@ -32,7 +32,8 @@
  * A truncated or malformed feed file stops with a message and exit code 1.
  *
  * Output (stdout, one "key = value" per line): sessions, segments, bytes,
- * best_seconds, run_seconds, events, messages, forged, transactions,
+ * best_seconds, best_cpu_seconds (the same runs' least CPU time of the
+ * process, user + system), run_seconds, events, messages, forged, transactions,
  * heap_retained (bytes of malloc heap held by the live sessions after the
  * last run's feeding; glibc only, else 0, and 0 under valgrind),
  * rss_growth_kb (peak resident set growth from before the first feed, KiB;
@@ -357,6 +358,17 @@ now_seconds(void)
     return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
 }
 
+/* CPU time of this process (user + system), seconds: on a shared machine
+ * the time the feeding really took, whatever else runs. */
+static double
+cpu_seconds(void)
+{
+    struct timespec t;
+
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 /* A "VmRSS:"/"VmHWM:" value of /proc/self/status in KiB (Linux), 0 when
  * unknown.  VmHWM is the peak of this process image only: unlike
  * getrusage()'s ru_maxrss it is not inherited across exec. */
@@ -391,7 +403,7 @@ main(int argc, char **argv)
     GPtrArray *events = g_ptr_array_new();
     smtpx_session_t **sessions;
     smtpx_config_t cfg;
-    double best = -1;
+    double best = -1, best_cpu = -1;
     GString *run_times = g_string_new(NULL);
     guint64 bytes = 0;
     counts_t c;
@@ -472,16 +484,20 @@ main(int argc, char **argv)
     rss_before = proc_status_kb("VmRSS:");
     heap_before = heap_in_use();
     for (run = 0; run < runs; run++) {
-        double t0, t1;
+        double t0, t1, c0, c1;
         guint r;
 
         memset(&c, 0, sizeof c);
 
+        c0 = cpu_seconds();
         t0 = now_seconds();
         feed_records(recs, sessions, &cfg, events, &c);
         t1 = now_seconds();
+        c1 = cpu_seconds();
         if (best < 0 || t1 - t0 < best)
             best = t1 - t0;
+        if (best_cpu < 0 || c1 - c0 < best_cpu)
+            best_cpu = c1 - c0;
         g_string_append_printf(run_times, "%s%.3f", run ? " " : "", t1 - t0);
         if (run == runs - 1) {
             gsize h = heap_in_use();
@@ -501,6 +517,7 @@ main(int argc, char **argv)
     printf("segments = %u\n", recs->len);
     printf("bytes = %" G_GUINT64_FORMAT "\n", bytes);
     printf("best_seconds = %.6f\n", best);
+    printf("best_cpu_seconds = %.6f\n", best_cpu);
     printf("run_seconds = %s\n", run_times->str);
     printf("events = %" G_GUINT64_FORMAT "\n", c.events);
     printf("messages = %" G_GUINT64_FORMAT "\n", c.messages);
