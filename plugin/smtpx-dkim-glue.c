@@ -339,6 +339,138 @@ smtpx_dkim_glue_raised(packet_info *pinfo)
                                             DKIM_RAISED_KEY);
 }
 
+/*
+ * Signature n (1-based) of a decided verdict and its result r, under the
+ * verdict tree vt: on its DKIM-Signature field when that field is in this
+ * tvb (the next one from *next_field, in header order, whose d= and s= are
+ * the signature's), else generated over [start, start + len).  here: the
+ * experts go in this frame.
+ */
+static void
+add_signature(proto_tree *vt, tvbuff_t *tvb, packet_info *pinfo, gint start, gint len,
+              gint *next_field, guint n, const smtpx_dkim_result_t *r, gboolean here)
+{
+    proto_item *pi;
+    const smtpx_dkim_sig_t *s = r->sig;
+    proto_tree *st;
+    proto_item *si, *ri;
+    gint fs = 0, fl = 0, ds, dl, ss, sl, as, al, os = start, ol = len;
+    gboolean have = FALSE;
+
+    /* Its DKIM-Signature field in the tvb: the next one, in header
+     * order, whose d= and s= are this signature's (issue 11). */
+    while (*next_field >= 0 && s->domain && s->selector &&
+           smtpx_tree_find_field(tvb, *next_field, start + len, "DKIM-Signature:", &fs, &fl)) {
+        *next_field = fs + fl;
+        if (smtpx_tree_find_tag(tvb, fs, fl, "d", &ds, &dl) &&
+            dl == (gint)strlen(s->domain) && tvb_strncaseeql(tvb, ds, s->domain, dl) == 0 &&
+            smtpx_tree_find_tag(tvb, fs, fl, "s", &ss, &sl) &&
+            sl == (gint)strlen(s->selector) &&
+            tvb_strncaseeql(tvb, ss, s->selector, sl) == 0) {
+            have = TRUE;
+            break;
+        }
+    }
+    si = proto_tree_add_uint(vt, hf_dkim, tvb, have ? fs : start, have ? fl : len, n);
+    if (!have)
+        proto_item_set_generated(si);
+    proto_item_append_text(si, ": d=%s s=%s %s", s->domain ? s->domain : "?",
+                           s->selector ? s->selector : "?",
+                           smtpx_dkim_result_name(r->result));
+    st = proto_item_add_subtree(si, ett_dkim);
+    if (have) {
+        /* As read from the field: on the tag values' bytes. */
+        proto_tree_add_string(st, hf_dkim_domain, tvb, ds, dl, s->domain);
+        proto_tree_add_string(st, hf_dkim_selector, tvb, ss, sl, s->selector);
+        if (s->algorithm && smtpx_tree_find_tag(tvb, fs, fl, "a", &as, &al))
+            proto_tree_add_string(st, hf_dkim_algorithm, tvb, as, al, s->algorithm);
+        else if (s->algorithm)
+            gen_string(st, hf_dkim_algorithm, tvb, fs, 0, s->algorithm);
+        /* The outcome is computed: generated, at the field's start. */
+        os = fs;
+        ol = 0;
+    } else {
+        if (s->domain)
+            gen_string(st, hf_dkim_domain, tvb, start, len, s->domain);
+        if (s->selector)
+            gen_string(st, hf_dkim_selector, tvb, start, len, s->selector);
+        if (s->algorithm)
+            gen_string(st, hf_dkim_algorithm, tvb, start, len, s->algorithm);
+    }
+    ri = gen_string(st, hf_dkim_result, tvb, os, ol, smtpx_dkim_result_name(r->result));
+    gen_string(st, hf_dkim_reason, tvb, os, ol, r->reason);
+    gen_string(st, hf_dkim_key_source, tvb, os, ol, key_source_words(pinfo, r));
+    if (r->key_source == SMTPX_DKIM_SRC_CAPTURE) {
+        pi = proto_tree_add_uint(st, hf_dkim_key_frame, tvb, os, ol, r->key_frame);
+        proto_item_set_generated(pi);
+    }
+    if (r->body_length_limited) {
+        pi = proto_tree_add_boolean(st, hf_dkim_body_length_limited, tvb, os, ol, TRUE);
+        proto_item_set_generated(pi);
+        if (here && r->body_beyond_l) {
+            note_raised(pinfo, SMTPX_ANOM_DKIM_BODY_LENGTH);
+            expert_add_info_format(pinfo, pi, &smtpx_ei[SMTPX_ANOM_DKIM_BODY_LENGTH],
+                                   "DKIM d=%s: l=%" G_GUINT64_FORMAT " covers less than "
+                                   "the body: text after it is not signed and may have "
+                                   "been appended by anyone (RFC 6376 8.2)",
+                                   s->domain ? s->domain : "?", s->l);
+        }
+    }
+    if (r->aligned) {
+        pi = proto_tree_add_boolean(st, hf_dkim_aligned, tvb, os, ol, TRUE);
+        proto_item_set_generated(pi);
+        if (here && r->result != SMTPX_DKIM_PASS && r->result != SMTPX_DKIM_NOKEY &&
+            r->result != SMTPX_DKIM_NEUTRAL && r->result != SMTPX_DKIM_NONE) {
+            note_raised(pinfo, SMTPX_ANOM_DKIM_FAIL);
+            smtpx_tree_expert(pinfo, ri, tvb, os, &smtpx_ei[SMTPX_ANOM_DKIM_FAIL],
+                              wmem_strdup_printf(SMTPX_PACKET_POOL(pinfo),
+                                  "DKIM signature d=%s aligned with From does not hold: "
+                                  "%s (%s)", s->domain, smtpx_dkim_result_name(r->result),
+                                  r->reason));
+        }
+    }
+}
+
+/* The Authentication-Results fields of message m (RFC 8601), claims shown
+ * under the message tree mt, generated over [start, start + len). */
+static void
+add_authres(proto_tree *mt, tvbuff_t *tvb, gint start, gint len,
+            const smtpx_message_event_t *m)
+{
+    proto_item *pi;
+    guint i;
+    const GPtrArray *ars = smtpx_dkim_msg_authres(m->dkim);
+
+    for (i = 0; ars && i < ars->len; i++) {
+        const smtpx_authres_t *ar = (const smtpx_authres_t *)g_ptr_array_index(ars, i);
+        proto_tree *at;
+        guint j;
+
+        pi = proto_tree_add_item(mt, hf_authres, tvb, start, len, ENC_NA);
+        proto_item_set_generated(pi);
+        proto_item_set_text(pi, "%sAuthentication-Results by %s (a claim: not used for "
+                            "the verdict)", ar->arc ? "ARC-" : "", ar->authserv_id);
+        at = proto_item_add_subtree(pi, ett_authres);
+        if (ar->arc) {
+            pi = proto_tree_add_boolean(at, hf_authres_arc, tvb, start, len, TRUE);
+            proto_item_set_generated(pi);
+        }
+        gen_string(at, hf_authres_authserv_id, tvb, start, len, ar->authserv_id);
+        for (j = 0; j < ar->entries->len; j++) {
+            const smtpx_authres_entry_t *e =
+                (const smtpx_authres_entry_t *)g_ptr_array_index(ar->entries, j);
+            proto_tree *et;
+
+            pi = gen_string(at, hf_authres_method, tvb, start, len, e->method);
+            proto_item_append_text(pi, " = %s", e->result);
+            et = proto_item_add_subtree(pi, ett_authres_entry);
+            gen_string(et, hf_authres_result, tvb, start, len, e->result);
+            if (*e->properties)
+                gen_string(et, hf_authres_property, tvb, start, len, e->properties);
+        }
+    }
+}
+
 const char *
 smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb, packet_info *pinfo,
                      gint start, gint len, gint hdr_from, const smtpx_message_event_t *m,
@@ -371,87 +503,9 @@ smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb, packet_info 
         proto_item_set_generated(pi);
     }
     /* While pending, the results are not final either: shown once decided. */
-    for (i = 0; av && results && i < results->len; i++) {
-        const smtpx_dkim_result_t *r = (const smtpx_dkim_result_t *)g_ptr_array_index(results, i);
-        const smtpx_dkim_sig_t *s = r->sig;
-        proto_tree *st;
-        proto_item *si, *ri;
-        gint fs = 0, fl = 0, ds, dl, ss, sl, as, al, os = start, ol = len;
-        gboolean have = FALSE;
-
-        /* Its DKIM-Signature field in the tvb: the next one, in header
-         * order, whose d= and s= are this signature's (issue 11). */
-        while (next_field >= 0 && s->domain && s->selector &&
-               smtpx_tree_find_field(tvb, next_field, start + len, "DKIM-Signature:", &fs, &fl)) {
-            next_field = fs + fl;
-            if (smtpx_tree_find_tag(tvb, fs, fl, "d", &ds, &dl) &&
-                dl == (gint)strlen(s->domain) && tvb_strncaseeql(tvb, ds, s->domain, dl) == 0 &&
-                smtpx_tree_find_tag(tvb, fs, fl, "s", &ss, &sl) &&
-                sl == (gint)strlen(s->selector) &&
-                tvb_strncaseeql(tvb, ss, s->selector, sl) == 0) {
-                have = TRUE;
-                break;
-            }
-        }
-        si = proto_tree_add_uint(vt, hf_dkim, tvb, have ? fs : start, have ? fl : len, i + 1);
-        if (!have)
-            proto_item_set_generated(si);
-        proto_item_append_text(si, ": d=%s s=%s %s", s->domain ? s->domain : "?",
-                               s->selector ? s->selector : "?",
-                               smtpx_dkim_result_name(r->result));
-        st = proto_item_add_subtree(si, ett_dkim);
-        if (have) {
-            /* As read from the field: on the tag values' bytes. */
-            proto_tree_add_string(st, hf_dkim_domain, tvb, ds, dl, s->domain);
-            proto_tree_add_string(st, hf_dkim_selector, tvb, ss, sl, s->selector);
-            if (s->algorithm && smtpx_tree_find_tag(tvb, fs, fl, "a", &as, &al))
-                proto_tree_add_string(st, hf_dkim_algorithm, tvb, as, al, s->algorithm);
-            else if (s->algorithm)
-                gen_string(st, hf_dkim_algorithm, tvb, fs, 0, s->algorithm);
-            /* The outcome is computed: generated, at the field's start. */
-            os = fs;
-            ol = 0;
-        } else {
-            if (s->domain)
-                gen_string(st, hf_dkim_domain, tvb, start, len, s->domain);
-            if (s->selector)
-                gen_string(st, hf_dkim_selector, tvb, start, len, s->selector);
-            if (s->algorithm)
-                gen_string(st, hf_dkim_algorithm, tvb, start, len, s->algorithm);
-        }
-        ri = gen_string(st, hf_dkim_result, tvb, os, ol, smtpx_dkim_result_name(r->result));
-        gen_string(st, hf_dkim_reason, tvb, os, ol, r->reason);
-        gen_string(st, hf_dkim_key_source, tvb, os, ol, key_source_words(pinfo, r));
-        if (r->key_source == SMTPX_DKIM_SRC_CAPTURE) {
-            pi = proto_tree_add_uint(st, hf_dkim_key_frame, tvb, os, ol, r->key_frame);
-            proto_item_set_generated(pi);
-        }
-        if (r->body_length_limited) {
-            pi = proto_tree_add_boolean(st, hf_dkim_body_length_limited, tvb, os, ol, TRUE);
-            proto_item_set_generated(pi);
-            if (here && r->body_beyond_l) {
-                note_raised(pinfo, SMTPX_ANOM_DKIM_BODY_LENGTH);
-                expert_add_info_format(pinfo, pi, &smtpx_ei[SMTPX_ANOM_DKIM_BODY_LENGTH],
-                                       "DKIM d=%s: l=%" G_GUINT64_FORMAT " covers less than "
-                                       "the body: text after it is not signed and may have "
-                                       "been appended by anyone (RFC 6376 8.2)",
-                                       s->domain ? s->domain : "?", s->l);
-            }
-        }
-        if (r->aligned) {
-            pi = proto_tree_add_boolean(st, hf_dkim_aligned, tvb, os, ol, TRUE);
-            proto_item_set_generated(pi);
-            if (here && av && r->result != SMTPX_DKIM_PASS && r->result != SMTPX_DKIM_NOKEY &&
-                r->result != SMTPX_DKIM_NEUTRAL && r->result != SMTPX_DKIM_NONE) {
-                note_raised(pinfo, SMTPX_ANOM_DKIM_FAIL);
-                smtpx_tree_expert(pinfo, ri, tvb, os, &smtpx_ei[SMTPX_ANOM_DKIM_FAIL],
-                                  wmem_strdup_printf(SMTPX_PACKET_POOL(pinfo),
-                                      "DKIM signature d=%s aligned with From does not hold: "
-                                      "%s (%s)", s->domain, smtpx_dkim_result_name(r->result),
-                                      r->reason));
-            }
-        }
-    }
+    for (i = 0; av && results && i < results->len; i++)
+        add_signature(vt, tvb, pinfo, start, len, &next_field, i + 1,
+                      (const smtpx_dkim_result_t *)g_ptr_array_index(results, i), here);
     /* The session already raised forged_from for what is forged whatever
      * DKIM says; here the cases DKIM decided. */
     if (here && av && av->forged && m->verdict && !m->verdict->forged) {
@@ -463,38 +517,8 @@ smtpx_dkim_glue_tree(proto_tree *vt, proto_tree *mt, tvbuff_t *tvb, packet_info 
                                    smtpx_tree_forged_text(pinfo, m->verdict, av));
         tag = av->state == SMTPX_AUTHOR_UNVERIFIED ? "unverified From" : "forged From";
     }
-    if (message_frame && mt) {
-        const GPtrArray *ars = smtpx_dkim_msg_authres(m->dkim);
-
-        for (i = 0; ars && i < ars->len; i++) {
-            const smtpx_authres_t *ar = (const smtpx_authres_t *)g_ptr_array_index(ars, i);
-            proto_tree *at;
-            guint j;
-
-            pi = proto_tree_add_item(mt, hf_authres, tvb, start, len, ENC_NA);
-            proto_item_set_generated(pi);
-            proto_item_set_text(pi, "%sAuthentication-Results by %s (a claim: not used for "
-                                "the verdict)", ar->arc ? "ARC-" : "", ar->authserv_id);
-            at = proto_item_add_subtree(pi, ett_authres);
-            if (ar->arc) {
-                pi = proto_tree_add_boolean(at, hf_authres_arc, tvb, start, len, TRUE);
-                proto_item_set_generated(pi);
-            }
-            gen_string(at, hf_authres_authserv_id, tvb, start, len, ar->authserv_id);
-            for (j = 0; j < ar->entries->len; j++) {
-                const smtpx_authres_entry_t *e =
-                    (const smtpx_authres_entry_t *)g_ptr_array_index(ar->entries, j);
-                proto_tree *et;
-
-                pi = gen_string(at, hf_authres_method, tvb, start, len, e->method);
-                proto_item_append_text(pi, " = %s", e->result);
-                et = proto_item_add_subtree(pi, ett_authres_entry);
-                gen_string(et, hf_authres_result, tvb, start, len, e->result);
-                if (*e->properties)
-                    gen_string(et, hf_authres_property, tvb, start, len, e->properties);
-            }
-        }
-    }
+    if (message_frame && mt)
+        add_authres(mt, tvb, start, len, m);
     return tag;
 }
 
