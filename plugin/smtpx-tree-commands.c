@@ -169,9 +169,9 @@ add_ehlo(proto_tree *tree, tvbuff_t *tvb, gint start, gint len, const smtpx_ehlo
             /* The mechanism's own word in the AUTH line, if it is there. */
             gint mlen = (gint)strlen(m), k;
             for (k = s; k + mlen <= s + l; k++) {
-                if ((k == s || tvb_get_guint8(tvb, k - 1) == ' ' ||
-                     tvb_get_guint8(tvb, k - 1) == '=') &&
-                    (k + mlen == s + l || tvb_get_guint8(tvb, k + mlen) == ' ') &&
+                if ((k == s || SMTPX_TVB_U8(tvb, k - 1) == ' ' ||
+                     SMTPX_TVB_U8(tvb, k - 1) == '=') &&
+                    (k + mlen == s + l || SMTPX_TVB_U8(tvb, k + mlen) == ' ') &&
                     tvb_strncaseeql(tvb, k, m, mlen) == 0) {
                     ms = k;
                     ml = mlen;
@@ -198,10 +198,10 @@ first_word(tvbuff_t *tvb, gint s, gint l, gint *ws, gint *wl)
 {
     gint k = s, e;
 
-    while (k < s + l && tvb_get_guint8(tvb, k) == ' ')
+    while (k < s + l && SMTPX_TVB_U8(tvb, k) == ' ')
         k++;
     e = k;
-    while (e < s + l && tvb_get_guint8(tvb, e) != ' ')
+    while (e < s + l && SMTPX_TVB_U8(tvb, e) != ' ')
         e++;
     if (e > k) {
         *ws = k;
@@ -236,7 +236,7 @@ add_path(proto_tree *ct, tvbuff_t *tvb, gint as, gint al, const smtpx_path_t *p,
         if (raw) {
             /* After the last '@' of the path (the domain as sent). */
             for (k = ps + pl - 1; k >= ps; k--)
-                if (tvb_get_guint8(tvb, k) == '@') {
+                if (SMTPX_TVB_U8(tvb, k) == '@') {
                     ds = k + 1;
                     dl = ps + pl - ds;
                     break;
@@ -313,12 +313,12 @@ smtpx_tree_build_command(proto_tree *tree, tvbuff_t *tvb, gint start, gint len,
         gint hs = as, hl = al;
         if (raw) {
             /* The argument without the blanks around it (session.c trims). */
-            while (hl > 0 && (tvb_get_guint8(tvb, hs) == ' ' || tvb_get_guint8(tvb, hs) == '\t')) {
+            while (hl > 0 && (SMTPX_TVB_U8(tvb, hs) == ' ' || SMTPX_TVB_U8(tvb, hs) == '\t')) {
                 hs++;
                 hl--;
             }
-            while (hl > 0 && (tvb_get_guint8(tvb, hs + hl - 1) == ' ' ||
-                              tvb_get_guint8(tvb, hs + hl - 1) == '\t'))
+            while (hl > 0 && (SMTPX_TVB_U8(tvb, hs + hl - 1) == ' ' ||
+                              SMTPX_TVB_U8(tvb, hs + hl - 1) == '\t'))
                 hl--;
         }
         smtpx_tree_add_string(ct, smtpx_hf.helo, tvb, hs, hl, c->helo);

@@ -25,26 +25,26 @@ find_field(tvbuff_t *tvb, gint from, gint to, const char *name, gint *fs, gint *
     gint nlen = (gint)strlen(name), k, e;
 
     for (k = from; k + nlen <= to; k++) {
-        if (k > from && tvb_get_guint8(tvb, k - 1) != '\n')
+        if (k > from && SMTPX_TVB_U8(tvb, k - 1) != '\n')
             continue;
         if (tvb_strncaseeql(tvb, k, name, nlen) != 0)
             continue;
         e = k;
         for (;;) {
-            gint nl = tvb_find_guint8(tvb, e, to - e, '\n');
+            gint nl = SMTPX_TVB_FIND_U8(tvb, e, to - e, '\n');
             if (nl < 0) {
                 e = to;
                 break;
             }
             e = nl + 1;
-            if (e >= to || (tvb_get_guint8(tvb, e) != ' ' && tvb_get_guint8(tvb, e) != '\t'))
+            if (e >= to || (SMTPX_TVB_U8(tvb, e) != ' ' && SMTPX_TVB_U8(tvb, e) != '\t'))
                 break;
         }
         *fs = k;
         *fl = e - k;
-        if (*fl > 0 && tvb_get_guint8(tvb, k + *fl - 1) == '\n')
+        if (*fl > 0 && SMTPX_TVB_U8(tvb, k + *fl - 1) == '\n')
             (*fl)--;
-        if (*fl > 0 && tvb_get_guint8(tvb, k + *fl - 1) == '\r')
+        if (*fl > 0 && SMTPX_TVB_U8(tvb, k + *fl - 1) == '\r')
             (*fl)--;
         return TRUE;
     }
@@ -86,7 +86,7 @@ smtpx_tree_find_tag(tvbuff_t *tvb, gint fs, gint fl, const char *tag, gint *vs,
                     gint *vl)
 {
     gint end = fs + fl, k, tlen = (gint)strlen(tag);
-    gint colon = tvb_find_guint8(tvb, fs, fl, ':');
+    gint colon = SMTPX_TVB_FIND_U8(tvb, fs, fl, ':');
 
     if (colon < 0)
         return FALSE;
@@ -95,30 +95,30 @@ smtpx_tree_find_tag(tvbuff_t *tvb, gint fs, gint fl, const char *tag, gint *vs,
     for (k = colon + 1; k < end; ) {
         gint ns, ne, v, ve;
 
-        while (k < end && is_fws(tvb_get_guint8(tvb, k)))
+        while (k < end && is_fws(SMTPX_TVB_U8(tvb, k)))
             k++;
         ns = k;
-        while (k < end && tvb_get_guint8(tvb, k) != '=' && tvb_get_guint8(tvb, k) != ';' &&
-               !is_fws(tvb_get_guint8(tvb, k)))
+        while (k < end && SMTPX_TVB_U8(tvb, k) != '=' && SMTPX_TVB_U8(tvb, k) != ';' &&
+               !is_fws(SMTPX_TVB_U8(tvb, k)))
             k++;
         ne = k;
-        while (k < end && is_fws(tvb_get_guint8(tvb, k)))
+        while (k < end && is_fws(SMTPX_TVB_U8(tvb, k)))
             k++;
-        if (k >= end || tvb_get_guint8(tvb, k) != '=') {
+        if (k >= end || SMTPX_TVB_U8(tvb, k) != '=') {
             /* No "=": skip to the next tag. */
-            while (k < end && tvb_get_guint8(tvb, k) != ';')
+            while (k < end && SMTPX_TVB_U8(tvb, k) != ';')
                 k++;
             k++;
             continue;
         }
         k++;
-        while (k < end && is_fws(tvb_get_guint8(tvb, k)))
+        while (k < end && is_fws(SMTPX_TVB_U8(tvb, k)))
             k++;
         v = k;
-        while (k < end && tvb_get_guint8(tvb, k) != ';')
+        while (k < end && SMTPX_TVB_U8(tvb, k) != ';')
             k++;
         ve = k;
-        while (ve > v && is_fws(tvb_get_guint8(tvb, ve - 1)))
+        while (ve > v && is_fws(SMTPX_TVB_U8(tvb, ve - 1)))
             ve--;
         if (ne - ns == tlen && tvb_strncaseeql(tvb, ns, tag, tlen) == 0) {
             *vs = v;
@@ -185,7 +185,7 @@ smtpx_tree_build_message(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb,
             gint ms = as_, me = as_ + (gint)strlen(mb->address);
             if (mb->display_name && find_bytes(tvb, fs, as_ - fs, mb->display_name, &ds_)) {
                 ms = ds_;
-                if (ms > fs && tvb_get_guint8(tvb, ms - 1) == '"')
+                if (ms > fs && SMTPX_TVB_U8(tvb, ms - 1) == '"')
                     ms--;       /* a quoted display name: from its quote */
             }
             pi = proto_tree_add_string(mt, smtpx_hf.msg_from_address, tvb, ms, me - ms,

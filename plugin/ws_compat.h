@@ -68,4 +68,20 @@ typedef bool smtpx_ws_bool;
 typedef gboolean smtpx_ws_bool;
 #endif
 
+/*
+ * One octet of a tvb, and the search for one: tvb_get_guint8 and
+ * tvb_find_guint8 up to 4.2, where the _uint8 names came beside them; 4.4
+ * deprecates the old names (an error with -Werror).  The
+ * cut is put after 4.2, where both exist, so either side is right there.
+ */
+#if SMTPX_WS_AT_LEAST(4, 3)
+#define SMTPX_TVB_U8(tvb, offset) tvb_get_uint8((tvb), (offset))
+#define SMTPX_TVB_FIND_U8(tvb, offset, maxlen, needle) \
+    tvb_find_uint8((tvb), (offset), (maxlen), (needle))
+#else
+#define SMTPX_TVB_U8(tvb, offset) tvb_get_guint8((tvb), (offset))
+#define SMTPX_TVB_FIND_U8(tvb, offset, maxlen, needle) \
+    tvb_find_guint8((tvb), (offset), (maxlen), (needle))
+#endif
+
 #endif /* SMTPX_WS_COMPAT_H */
