@@ -11,73 +11,25 @@
 #include <string.h>
 
 #include "session.h"
-
-#define C SMTPX_DIR_CLIENT
-#define S SMTPX_DIR_SERVER
-
-typedef struct {
-    smtpx_session_t *s;
-    GPtrArray *all;      /* every event handed out, borrowed, in order */
-    guint32 frame;
-} run_t;
+#include "session_driver.h"
 
 static void
 run_init(run_t *r, const smtpx_config_t *cfg)
 {
-    r->s = smtpx_session_new(cfg);
-    r->all = g_ptr_array_new();
-    r->frame = 0;
-}
-
-static void
-run_free(run_t *r)
-{
-    g_ptr_array_unref(r->all);
-    smtpx_session_free(r->s);
-}
-
-static void
-feed_len(run_t *r, smtpx_dir_t dir, const void *data, gsize len)
-{
-    GPtrArray *ev = g_ptr_array_new();
-    smtpx_time_t ts;
-    guint i;
-
-    r->frame++;
-    ts.secs = 1000 + r->frame;
-    ts.nsecs = 0;
-    smtpx_session_feed(r->s, dir, r->frame, ts, data, len, ev);
-    for (i = 0; i < ev->len; i++) {
-        smtpx_event_t *e = ev->pdata[i];
-        g_assert_cmpuint(e->frame, ==, r->frame);
-        g_assert_cmpuint(e->offset + e->length, <=, len);
-        g_ptr_array_add(r->all, e);
-    }
-    g_ptr_array_unref(ev);
+    run_init_cfg(r, cfg);
 }
 
 static void
 feed(run_t *r, smtpx_dir_t dir, const char *text)
 {
-    feed_len(r, dir, text, strlen(text));
+    feed1(r, dir, text);
 }
 
 static void
 feed_string(run_t *r, smtpx_dir_t dir, GString *g)
 {
-    feed_len(r, dir, g->str, g->len);
+    g_ptr_array_unref(feed_len(r, dir, g->str, g->len));
     g_string_free(g, TRUE);
-}
-
-static guint
-count_kind(GPtrArray *evs, smtpx_event_kind_t kind)
-{
-    guint i, n = 0;
-
-    for (i = 0; i < evs->len; i++)
-        if (((smtpx_event_t *)evs->pdata[i])->kind == kind)
-            n++;
-    return n;
 }
 
 static guint

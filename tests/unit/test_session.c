@@ -10,23 +10,10 @@
 #include <string.h>
 
 #include "session.h"
+#include "session_driver.h"
 
 /* ------------------------------------------------------------------ */
-/* Driver */
-
-typedef struct {
-    smtpx_session_t *s;
-    GPtrArray *all;      /* every event, borrowed, in order */
-    guint32 frame;
-} run_t;
-
-static void
-run_init_cfg(run_t *r, const smtpx_config_t *cfg)
-{
-    r->s = smtpx_session_new(cfg);
-    r->all = g_ptr_array_new();
-    r->frame = 0;
-}
+/* Driver (session_driver.h), and what only these tests need */
 
 static void
 run_init(run_t *r)
@@ -34,49 +21,11 @@ run_init(run_t *r)
     run_init_cfg(r, NULL);
 }
 
-static void
-run_free(run_t *r)
-{
-    g_ptr_array_unref(r->all);
-    smtpx_session_free(r->s);
-}
-
-/* Feeds len octets as the next frame; returns that frame's events (unref). */
-static GPtrArray *
-feed_len(run_t *r, smtpx_dir_t dir, const void *data, gsize len)
-{
-    GPtrArray *ev = g_ptr_array_new();
-    smtpx_time_t ts;
-    guint i;
-
-    r->frame++;
-    ts.secs = 1000 + r->frame;
-    ts.nsecs = 0;
-    smtpx_session_feed(r->s, dir, r->frame, ts, data, len, ev);
-    for (i = 0; i < ev->len; i++) {
-        smtpx_event_t *e = ev->pdata[i];
-        g_assert_cmpuint(e->frame, ==, r->frame);
-        g_assert_cmpuint(e->offset, <=, len);
-        g_assert_cmpuint(e->offset + e->length, <=, len);
-        g_ptr_array_add(r->all, e);
-    }
-    return ev;
-}
-
 static GPtrArray *
 feed(run_t *r, smtpx_dir_t dir, const char *text)
 {
     return feed_len(r, dir, text, strlen(text));
 }
-
-static void
-feed1(run_t *r, smtpx_dir_t dir, const char *text)
-{
-    g_ptr_array_unref(feed(r, dir, text));
-}
-
-#define C SMTPX_DIR_CLIENT
-#define S SMTPX_DIR_SERVER
 
 static void
 gap(run_t *r, smtpx_dir_t dir, guint64 missing)
@@ -90,16 +39,6 @@ gap(run_t *r, smtpx_dir_t dir, guint64 missing)
     for (i = 0; i < ev->len; i++)
         g_ptr_array_add(r->all, ev->pdata[i]);
     g_ptr_array_unref(ev);
-}
-
-static guint
-count_kind(GPtrArray *evs, smtpx_event_kind_t kind)
-{
-    guint i, n = 0;
-    for (i = 0; i < evs->len; i++)
-        if (((smtpx_event_t *)evs->pdata[i])->kind == kind)
-            n++;
-    return n;
 }
 
 static smtpx_event_t *
