@@ -37,6 +37,7 @@ expert_field smtpx_ei[SMTPX_ANOM_COUNT];
 guint smtpx_pref_max_header_bytes = 65536;
 guint smtpx_pref_max_pending = SMTPX_DEFAULT_MAX_PENDING;
 guint smtpx_pref_max_records = SMTPX_DEFAULT_MAX_RECORDS;
+guint smtpx_pref_max_transactions = SMTPX_DEFAULT_MAX_TRANSACTIONS;
 smtpx_ws_bool smtpx_pref_info_tags = TRUE;
 
 dissector_handle_t smtpx_handle;
@@ -311,6 +312,12 @@ register_preferences(void)
         "session; past it the session is still followed (transactions, verdicts) but those "
         "items are not shown (expert record_limit)",
         10, &smtpx_pref_max_records);
+    prefs_register_uint_preference(module, "max_transactions",
+        "Mail transactions per session",
+        "Mail transactions and messages kept per session (summaries, message fields, "
+        "verdicts); past it they are still followed but not shown, except that a forged "
+        "From still raises its expert info (expert txn_limit)",
+        10, &smtpx_pref_max_transactions);
     prefs_register_bool_preference(module, "info_tags",
         "Tag the Info column",
         "Append [forged From], [cleartext AUTH], ... to the Info column when a security expert info fires",

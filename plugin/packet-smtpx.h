@@ -80,6 +80,7 @@ extern expert_field smtpx_ei[SMTPX_ANOM_COUNT];   /* by anomaly kind */
 extern guint smtpx_pref_max_header_bytes;
 extern guint smtpx_pref_max_pending;     /* smtpx.max_pending (session.h) */
 extern guint smtpx_pref_max_records;     /* smtpx.max_records (session.h) */
+extern guint smtpx_pref_max_transactions; /* smtpx.max_transactions (session.h) */
 extern smtpx_ws_bool smtpx_pref_info_tags;
 
 /* Handles: ours, the built-in SMTP dissector, TLS. */

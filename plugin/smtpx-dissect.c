@@ -113,6 +113,7 @@ get_conv(packet_info *pinfo)
     cfg.max_header_bytes = smtpx_pref_max_header_bytes;
     cfg.max_pending = smtpx_pref_max_pending;
     cfg.max_records = smtpx_pref_max_records;
+    cfg.max_transactions = smtpx_pref_max_transactions;
     cfg.exceptions = smtpx_exceptions_get(&cfg.n_exceptions);
     c->session = smtpx_session_new(&cfg);
     c->tcp = smtpx_tcpstream_new(0, 0);

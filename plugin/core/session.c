@@ -41,11 +41,55 @@ smtpx_config_init(smtpx_config_t *cfg)
     cfg->max_header_bytes = 64 * 1024;
     cfg->max_pending = SMTPX_DEFAULT_MAX_PENDING;
     cfg->max_records = SMTPX_DEFAULT_MAX_RECORDS;
+    cfg->max_transactions = SMTPX_DEFAULT_MAX_TRANSACTIONS;
     cfg->max_line = 65536;
 }
 
 /* ------------------------------------------------------------------ */
 /* Life cycle */
+
+/* The framing state of both directions, new (as at the start, or as RFC
+ * 3207 4.2 leaves it when TLS starts). */
+static void
+streams_new(smtpx_session_t *s)
+{
+    smtpx_stream_free(s->st[SMTPX_DIR_CLIENT]);
+    smtpx_stream_free(s->st[SMTPX_DIR_SERVER]);
+    s->st[SMTPX_DIR_CLIENT] = smtpx_stream_new(s->cfg.max_line);
+    s->st[SMTPX_DIR_SERVER] = smtpx_stream_new(s->cfg.max_line);
+    smtpx_stream_set_content_cb(s->st[SMTPX_DIR_CLIENT], sess_dkim_content, s);
+}
+
+/* Issue 10: once a 221 has answered QUIT, a direction with nothing in
+ * progress gives its framing state back (end of a feed); a later feed of
+ * that direction (octets after the close are still analysed) gets a new
+ * one, which frames exactly as the idle one would (stream.h,
+ * smtpx_stream_idle).  A finished session keeps only its records. */
+static void
+streams_release(smtpx_session_t *s)
+{
+    int d;
+
+    if (!s->quit_answered)
+        return;
+    for (d = 0; d < 2; d++) {
+        if (s->st[d] && smtpx_stream_idle(s->st[d])) {
+            smtpx_stream_free(s->st[d]);
+            s->st[d] = NULL;
+        }
+    }
+}
+
+static void
+streams_ensure(smtpx_session_t *s)
+{
+    if (!s->st[SMTPX_DIR_CLIENT]) {
+        s->st[SMTPX_DIR_CLIENT] = smtpx_stream_new(s->cfg.max_line);
+        smtpx_stream_set_content_cb(s->st[SMTPX_DIR_CLIENT], sess_dkim_content, s);
+    }
+    if (!s->st[SMTPX_DIR_SERVER])
+        s->st[SMTPX_DIR_SERVER] = smtpx_stream_new(s->cfg.max_line);
+}
 
 smtpx_session_t *
 smtpx_session_new(const smtpx_config_t *cfg)
@@ -63,6 +107,8 @@ smtpx_session_new(const smtpx_config_t *cfg)
         s->cfg.max_pending = SMTPX_DEFAULT_MAX_PENDING;
     if (s->cfg.max_records == 0)
         s->cfg.max_records = SMTPX_DEFAULT_MAX_RECORDS;
+    if (s->cfg.max_transactions == 0)
+        s->cfg.max_transactions = SMTPX_DEFAULT_MAX_TRANSACTIONS;
     if (s->cfg.max_line == 0)
         s->cfg.max_line = 65536;
     /* Deep copy of the exceptions. */
@@ -82,13 +128,13 @@ smtpx_session_new(const smtpx_config_t *cfg)
     }
     s->cfg.exceptions = s->exceptions;
 
-    s->st[SMTPX_DIR_CLIENT] = smtpx_stream_new(s->cfg.max_line);
-    s->st[SMTPX_DIR_SERVER] = smtpx_stream_new(s->cfg.max_line);
-    smtpx_stream_set_content_cb(s->st[SMTPX_DIR_CLIENT], sess_dkim_content, s);
+    streams_new(s);
     s->events = g_ptr_array_new_with_free_func(sess_event_free);
     s->scratch = g_ptr_array_new_with_free_func(sess_event_free);
     s->messages = g_ptr_array_new_with_free_func(sess_message_free);
     s->txns = g_ptr_array_new_with_free_func(sess_txn_free);
+    s->loose_txns = g_ptr_array_new_with_free_func(sess_txn_free);
+    s->loose_msgs = g_array_new(FALSE, FALSE, sizeof(loose_msg_t));
     g_queue_init(&s->pending);
     g_queue_push_tail(&s->pending,
                       sess_pending_new(P_GREETING, SMTPX_VERB_UNKNOWN, "<greeting>", NULL));
@@ -111,6 +157,7 @@ smtpx_session_free(smtpx_session_t *s)
     g_ptr_array_unref(s->events);
     g_ptr_array_unref(s->messages);
     g_ptr_array_unref(s->txns);
+    sess_free_loose(s);
     g_free(s->exceptions);
     g_ptr_array_unref(s->exception_strings);
     g_free(s->ph.helo);
@@ -214,6 +261,7 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     s->ts = ts;
     s->out = events;
     sess_drop_transient(s);
+    streams_ensure(s);
     s->len = len;
     s->feed_no++;
 
@@ -277,6 +325,7 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     flush_injection(s, dir);
 out:
     sess_promote_transient(s);
+    streams_release(s);
     s->out = NULL;
 }
 
@@ -294,6 +343,7 @@ smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     s->ts = ts;
     s->out = events;
     sess_drop_transient(s);
+    streams_ensure(s);
     s->len = 0;
     s->feed_no++;
 
@@ -385,11 +435,7 @@ phase_reset(smtpx_session_t *s)
     memset(&s->ph, 0, sizeof s->ph);
     s->ph.cstate = C_COMMAND;
     s->ph.sstate = S_NORMAL;
-    smtpx_stream_free(s->st[SMTPX_DIR_CLIENT]);
-    smtpx_stream_free(s->st[SMTPX_DIR_SERVER]);
-    s->st[SMTPX_DIR_CLIENT] = smtpx_stream_new(s->cfg.max_line);
-    s->st[SMTPX_DIR_SERVER] = smtpx_stream_new(s->cfg.max_line);
-    smtpx_stream_set_content_cb(s->st[SMTPX_DIR_CLIENT], sess_dkim_content, s);
+    streams_new(s);
 }
 
 void

@@ -184,14 +184,17 @@ typedef struct {
     smtpx_txn_event_t     *txn;       /* offset/length; END_OF_DATA: message) */
     /* A DATA event's message is also set (the message its bytes belong
      * to, NULL when its start was not seen); read it, never free it. */
-    gboolean  transient;     /* internal: past smtpx.max_records, never
-                                handed out, freed at the next feed */
+    gboolean  transient;     /* internal: past smtpx.max_records or
+                                smtpx.max_transactions, never handed
+                                out, freed at the next feed */
 } smtpx_event_t;
 
 /* Defaults of the caps a user may move (README, "Caps on what a peer
- * controls"; preferences smtpx.max_pending and smtpx.max_records). */
+ * controls"; preferences smtpx.max_pending, smtpx.max_records and
+ * smtpx.max_transactions). */
 #define SMTPX_DEFAULT_MAX_PENDING 1000
 #define SMTPX_DEFAULT_MAX_RECORDS 20000
+#define SMTPX_DEFAULT_MAX_TRANSACTIONS 2000
 
 typedef struct {
     gsize max_header_bytes;   /* header bytes kept per message (64 KiB) */
@@ -204,6 +207,18 @@ typedef struct {
                                  events, up to 64 more), while the session
                                  is still followed: MESSAGE, END_OF_DATA and
                                  TXN events keep coming */
+    guint max_transactions;   /* mail transactions kept per session
+                                 (default 2000; a message outside a
+                                 transaction or the second of one, and an
+                                 end of data whose message start was not
+                                 seen, take one too):
+                                 past it they are followed but their
+                                 MESSAGE, END_OF_DATA and TXN events are
+                                 not emitted, DATA events point at no
+                                 message, and they are freed once done
+                                 (one txn_limit anomaly says so; a forged
+                                 From still gives an ANOMALY event, within
+                                 the 64 kept past the caps) */
     gsize max_line;           /* longest line kept whole (default 65536);
                                  longer lines are cut and flagged */
     const smtpx_exception_t *exceptions; /* copied by smtpx_session_new */

@@ -42,8 +42,9 @@ resync_end_of_data(smtpx_session_t *s, const smtpx_stream_item_t *it)
         s->ph.rx.m = NULL;
         s->ph.rx.txn = NULL;
     } else {
-        ev = sess_emit(s, SMTPX_EV_END_OF_DATA, SMTPX_DIR_CLIENT, it->offset,
-                  it->length, it->began_earlier);
+        ev = sess_emit_txn_event(s, !sess_take_txn_slot(s, NULL), SMTPX_EV_END_OF_DATA,
+                                 SMTPX_DIR_CLIENT, it->offset, it->length,
+                                 it->began_earlier);
     }
     p = sess_pending_new(P_END_OF_DATA, SMTPX_VERB_DATA, "<end-of-data>", s);
     p->txn = t;
@@ -208,7 +209,7 @@ sess_client_item(smtpx_session_t *s, const smtpx_stream_item_t *it)
         /* The message the bytes belong to: the glue shows the verdict
          * where the From field lies. */
         sess_emit(s, SMTPX_EV_DATA, SMTPX_DIR_CLIENT, it->offset, it->length,
-                  earlier && it->offset == 0)->message = s->ph.rx.m;
+                  earlier && it->offset == 0)->message = s->ph.rx.loose ? NULL : s->ph.rx.m;
         break;
     }
     case SMTPX_SITEM_BODY_LINE: {

@@ -176,7 +176,7 @@ start_bdat(smtpx_session_t *s, const smtpx_stream_item_t *it, pending_t *p,
     if (s->ph.rx.m && s->ph.rx.txn != s->ph.cur_txn)
         sess_abandon_message(s, NULL);
     if (!s->ph.rx.m) {
-        sess_begin_message(s, s->ph.cur_txn);
+        sess_begin_message(s, s->ph.cur_txn, NULL);
         new_message = TRUE;
     }
     smtpx_stream_begin_bdat(s->st[SMTPX_DIR_CLIENT], b->chunk_size, new_message);
@@ -378,7 +378,7 @@ apply_mail(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
         abort_now = p->txn_abort;
     }
     check_mail_params(s, ev, ce->path, TRUE);
-    s->ph.cur_txn = p->txn = sess_txn_new(s, ce->path);
+    s->ph.cur_txn = p->txn = sess_txn_new(s, ce->path, ev);
     return abort_now;
 }
 
@@ -420,7 +420,7 @@ apply_data(smtpx_session_t *s, const smtpx_stream_item_t *it,
         s->ph.cur_txn->ev->data_frame = s->frame;   /* the summary links it */
     if (s->ph.rx.m)
         sess_abandon_message(s, ev);
-    sess_begin_message(s, s->ph.cur_txn);
+    sess_begin_message(s, s->ph.cur_txn, ev);
     smtpx_stream_begin_data(s->st[SMTPX_DIR_CLIENT]);
     s->ph.cstate = C_DATA;
     s->body_feed_start = it->offset + it->length;

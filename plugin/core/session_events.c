@@ -172,6 +172,117 @@ sess_emit(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
     return ev;
 }
 
+/*
+ * Transactions and messages past max_transactions (issue 14).  Each mail
+ * transaction, each message and each end of data of a message whose start
+ * was not seen takes one slot; past the cap the state machine follows them
+ * as usual, but their MESSAGE, END_OF_DATA and TXN events are transient
+ * (sess_emit_txn_event), DATA events do not point at their message, and
+ * sess_reclaim_loose frees them once nothing refers to them.  The first
+ * one past the cap leaves one kept txn_limit anomaly at ref (or at the
+ * start of the feed when ref is NULL).  Returns TRUE when kept.
+ */
+gboolean
+sess_take_txn_slot(smtpx_session_t *s, const smtpx_event_t *ref)
+{
+    smtpx_event_t *note;
+
+    if (s->n_txn_slots < s->cfg.max_transactions) {
+        s->n_txn_slots++;
+        return TRUE;
+    }
+    if (!s->txn_limit_flagged) {
+        s->txn_limit_flagged = TRUE;
+        note = new_event(s, SMTPX_EV_ANOMALY, ref ? ref->dir : SMTPX_DIR_CLIENT,
+                         ref ? ref->offset : 0, ref ? ref->length : 0,
+                         ref ? ref->began_earlier : FALSE);
+        sess_add_anomaly(note, SMTPX_ANOM_TXN_LIMIT,
+                         "more than %u mail transactions in this session "
+                         "(smtpx.max_transactions): later ones get no summary or "
+                         "message items", s->cfg.max_transactions);
+        keep_event(s, note);
+    }
+    return FALSE;
+}
+
+/* A MESSAGE, END_OF_DATA or TXN event: transient when its transaction or
+ * message is loose, else kept (not counted against max_records). */
+smtpx_event_t *
+sess_emit_txn_event(smtpx_session_t *s, gboolean loose, smtpx_event_kind_t kind,
+                    smtpx_dir_t dir, gsize offset, gsize length, gboolean began_earlier)
+{
+    smtpx_event_t *ev;
+
+    if (!loose)
+        return sess_emit(s, kind, dir, offset, length, began_earlier);
+    ev = new_event(s, kind, dir, offset, length, began_earlier);
+    ev->transient = TRUE;
+    g_ptr_array_add(s->scratch, ev);
+    return ev;
+}
+
+static void
+mark_txn(smtpx_session_t *s, txn_t *t)
+{
+    if (t && t->loose)
+        t->mark = s->loose_epoch;
+}
+
+/*
+ * Start of a feed, after the transient events went: frees the loose
+ * transactions no pending command, no current transaction and no message
+ * being received refers to, and their messages (and loose messages with no
+ * loose owner) that are not being received.  Runs when the loose ones have
+ * doubled since the last sweep, so that its walk of the pending queue
+ * (at most max_pending) stays linear in the input.
+ */
+void
+sess_reclaim_loose(smtpx_session_t *s)
+{
+    GList *l;
+    guint i;
+
+    if (s->loose_txns->len + s->loose_msgs->len < s->loose_sweep_at)
+        return;
+    s->loose_epoch++;
+    for (l = s->pending.head; l; l = l->next) {
+        pending_t *p = l->data;
+
+        mark_txn(s, p->txn);
+        mark_txn(s, p->txn_abort);
+    }
+    mark_txn(s, s->ph.cur_txn);
+    mark_txn(s, s->ph.rx.txn);
+    /* Messages first: their owners are still allocated here. */
+    for (i = s->loose_msgs->len; i-- > 0;) {
+        loose_msg_t *lm = &g_array_index(s->loose_msgs, loose_msg_t, i);
+
+        if (lm->m == s->ph.rx.m || (lm->owner && lm->owner->mark == s->loose_epoch))
+            continue;
+        sess_message_free(lm->m);
+        g_array_remove_index_fast(s->loose_msgs, i);
+    }
+    for (i = s->loose_txns->len; i-- > 0;) {
+        txn_t *t = g_ptr_array_index(s->loose_txns, i);
+
+        if (t->mark != s->loose_epoch)
+            g_ptr_array_remove_index_fast(s->loose_txns, i);   /* frees t */
+    }
+    s->loose_sweep_at = 2 * (s->loose_txns->len + s->loose_msgs->len) + 16;
+}
+
+/* Session end: every loose transaction and message. */
+void
+sess_free_loose(smtpx_session_t *s)
+{
+    guint i;
+
+    for (i = 0; i < s->loose_msgs->len; i++)
+        sess_message_free(g_array_index(s->loose_msgs, loose_msg_t, i).m);
+    g_array_unref(s->loose_msgs);
+    g_ptr_array_unref(s->loose_txns);
+}
+
 /* Anomalies that are not lost past max_records: the security ones, gaps,
  * and the once-per-session cap anomalies. */
 static gboolean
@@ -181,6 +292,7 @@ must_keep(smtpx_anomaly_kind_t kind)
     case SMTPX_ANOM_CLEARTEXT_AUTH:
     case SMTPX_ANOM_STARTTLS_INJECTION:
     case SMTPX_ANOM_SMUGGLING:
+    case SMTPX_ANOM_FORGED_FROM:
     case SMTPX_ANOM_GAP:
     case SMTPX_ANOM_QUEUE_LIMIT:
     case SMTPX_ANOM_RCPT_LIMIT:
@@ -216,17 +328,21 @@ sess_promote_transient(smtpx_session_t *s)
         ev->command = NULL;
         reply_event_free(ev->reply);
         ev->reply = NULL;
+        ev->message = NULL;     /* a loose message (past max_transactions) */
+        ev->txn = NULL;
         ev->kind = SMTPX_EV_ANOMALY;
         ev->transient = FALSE;
         keep_event(s, ev);
     }
 }
 
-/* Start of a feed: the transient events of the last one go. */
+/* Start of a feed: the transient events of the last one go, and the
+ * loose transactions and messages nothing refers to any more. */
 void
 sess_drop_transient(smtpx_session_t *s)
 {
     g_ptr_array_set_size(s->scratch, 0);
+    sess_reclaim_loose(s);
 }
 
 void G_GNUC_PRINTF(3, 4)

@@ -63,7 +63,20 @@ struct txn {
                                         transient (past max_records) */
     guint16 neg_code;
     char *neg_status;
+    gboolean loose;              /* past max_transactions (issue 14): its
+                                    events are transient, and it is freed
+                                    once nothing refers to it
+                                    (sess_reclaim_loose) */
+    guint mark;                  /* sess_reclaim_loose's epoch */
+    guint n_messages;            /* messages begun in it */
 };
+
+/* A message past max_transactions: freed with (or after) its loose owner,
+ * once it is no longer the one being received. */
+typedef struct {
+    smtpx_message_event_t *m;
+    txn_t *owner;                /* its transaction, NULL when none or kept */
+} loose_msg_t;
 
 typedef enum {
     C_COMMAND = 0,   /* command lines */
@@ -104,6 +117,8 @@ typedef struct {
 typedef struct {
     smtpx_message_event_t *m;    /* NULL when none */
     txn_t *txn;                  /* the transaction it belongs to */
+    gboolean loose;              /* m is past max_transactions: never
+                                    handed out */
     gboolean judged;
     gboolean body_seen;          /* a BODY item of it was seen */
     guint64 body_first_feed;
@@ -170,6 +185,14 @@ struct smtpx_session {
     smtpx_ehlo_t *owned_caps;    /* ph.caps when its reply was transient */
     GPtrArray *messages;         /* smtpx_message_event_t *, owned */
     GPtrArray *txns;             /* txn_t *, owned */
+    /* Issue 14: past max_transactions, transactions and messages are
+     * followed but not kept (sess_take_txn_slot, sess_reclaim_loose). */
+    guint n_txn_slots;           /* transactions and messages kept */
+    gboolean txn_limit_flagged;
+    GPtrArray *loose_txns;       /* txn_t *, owned */
+    GArray *loose_msgs;          /* loose_msg_t, the messages owned */
+    guint loose_sweep_at;        /* sweep when this many are loose */
+    guint loose_epoch;
     GQueue pending;              /* pending_t * */
     guint64 feed_no;
 
@@ -186,6 +209,8 @@ struct smtpx_session {
     guint32 txn_count;
     gboolean client_seen;
     gboolean server_seen;
+    gboolean quit_answered;      /* a 221 answered QUIT: idle framing
+                                    state is given back (issue 10) */
     /* Caps reached (issue 14): each anomaly once per session. */
     gboolean record_limit_flagged;
     gboolean rcpt_limit_flagged;
@@ -208,6 +233,11 @@ void sess_command_event_free(smtpx_command_event_t *c);
 void sess_drop_transient(smtpx_session_t *s);
 void sess_promote_transient(smtpx_session_t *s);
 void sess_message_free(gpointer p);
+gboolean sess_take_txn_slot(smtpx_session_t *s, const smtpx_event_t *ref);
+smtpx_event_t *sess_emit_txn_event(smtpx_session_t *s, gboolean loose, smtpx_event_kind_t kind,
+     smtpx_dir_t dir, gsize offset, gsize length, gboolean began_earlier);
+void sess_reclaim_loose(smtpx_session_t *s);
+void sess_free_loose(smtpx_session_t *s);
 void sess_pending_clear(smtpx_session_t *s);
 void sess_pending_drop(smtpx_session_t *s, pending_t *p);
 pending_t *sess_pending_new(pending_kind_t kind, smtpx_verb_t verb, const char *name,
@@ -217,7 +247,7 @@ void sess_txn_free(gpointer p);
 
 /* session_txn.c */
 void sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref);
-void sess_begin_message(smtpx_session_t *s, txn_t *t);
+void sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref);
 txn_t *sess_detach_cur_txn(smtpx_session_t *s);
 void sess_dkim_content(void *user, const guint8 *p, gsize n);
 void sess_judge_here(smtpx_session_t *s, gsize end_excl, gboolean incomplete);
@@ -228,7 +258,8 @@ void sess_message_complete(smtpx_session_t *s, guint64 size, gsize offset, gsize
 guint64 sess_size_limit(const smtpx_session_t *s);
 void sess_txn_end(smtpx_session_t *s, txn_t *t, const char *reason,
         const smtpx_reply_t *r, gboolean decisive, const smtpx_event_t *ref);
-txn_t *sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from);
+txn_t *sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from,
+                    const smtpx_event_t *ref);
 void sess_txn_note_reply(txn_t *t, const smtpx_reply_t *r);
 
 /* session_commands.c */

@@ -267,6 +267,10 @@ sess_reply_effects(smtpx_session_t *s, smtpx_event_t *ev, smtpx_reply_event_t *r
         case SMTPX_VERB_AUTH:
             pop = reply_auth(s, re);
             break;
+        case SMTPX_VERB_QUIT:
+            if (r->code == 221)
+                s->quit_answered = TRUE;
+            break;
         case SMTPX_VERB_STARTTLS:
             if (r->code == 220)
                 starttls_accepted(s, ev);
@@ -349,7 +353,7 @@ complete_reply_work(smtpx_session_t *s, const smtpx_stream_item_t *last,
         s->ph.unexpected_run = TRUE;
         if (r->code == 354 && (s->ph.cstate == C_COMMAND || s->ph.cstate == C_RESYNC)) {
             /* The DATA was not captured; its body follows. */
-            sess_begin_message(s, s->ph.cur_txn);
+            sess_begin_message(s, s->ph.cur_txn, ev);
             smtpx_stream_begin_data(s->st[SMTPX_DIR_CLIENT]);
             s->ph.cstate = C_DATA;
             s->body_feed_start = 0;

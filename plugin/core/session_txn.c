@@ -15,8 +15,10 @@
 
 /* Transactions and messages */
 
+/* A new transaction opened by MAIL (ref: its event); past
+ * max_transactions it is loose (sess_take_txn_slot). */
 txn_t *
-sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from)
+sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from, const smtpx_event_t *ref)
 {
     txn_t *t = g_new0(txn_t, 1);
 
@@ -31,7 +33,8 @@ sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from)
     t->ev->auth = s->ph.authenticated;
     t->ev->first_frame = s->frame;
     t->mail_from = mail_from;
-    g_ptr_array_add(s->txns, t);
+    t->loose = !sess_take_txn_slot(s, ref);
+    g_ptr_array_add(t->loose ? s->loose_txns : s->txns, t);
     return t;
 }
 
@@ -80,7 +83,7 @@ sess_txn_end(smtpx_session_t *s, txn_t *t, const char *reason,
     t->ev->reply_code = code;
     t->ev->status = g_strdup(status);
     t->ev->end_reason = reason;
-    ev = sess_emit(s, SMTPX_EV_TXN, ref ? ref->dir : SMTPX_DIR_SERVER,
+    ev = sess_emit_txn_event(s, t->loose, SMTPX_EV_TXN, ref ? ref->dir : SMTPX_DIR_SERVER,
               ref ? ref->offset : 0, ref ? ref->length : 0,
               ref ? ref->began_earlier : FALSE);
     ev->txn = t->ev;
@@ -95,21 +98,43 @@ sess_detach_cur_txn(smtpx_session_t *s)
     return t;
 }
 
+/* A new message of transaction t (NULL: none seen); ref places the
+ * txn_limit anomaly.  The first message of a kept transaction is kept
+ * with it; one with no transaction, or a second one in a transaction,
+ * takes a slot of its own (max_transactions).  A loose message (past the
+ * cap, or of a loose transaction) is owned by loose_msgs. */
 void
-sess_begin_message(smtpx_session_t *s, txn_t *t)
+sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref)
 {
     smtpx_message_event_t *m = g_new0(smtpx_message_event_t, 1);
+    gboolean loose;
+
+    if (t && t->loose)
+        loose = TRUE;
+    else if (t && t->n_messages == 0)
+        loose = FALSE;
+    else
+        loose = !sess_take_txn_slot(s, ref);
+    if (t)
+        t->n_messages++;
 
     m->headers = smtpx_headers_new(s->cfg.max_header_bytes ?
                                    s->cfg.max_header_bytes : 1);
     /* DKIM (issue 8): the message octets are hashed as they pass. */
     m->dkim = smtpx_dkim_msg_new(s->cfg.max_header_bytes ?
                                  s->cfg.max_header_bytes : 1);
-    g_ptr_array_add(s->messages, m);
+    if (loose) {
+        loose_msg_t lm = { m, (t && t->loose) ? t : NULL };
+
+        g_array_append_val(s->loose_msgs, lm);
+    } else {
+        g_ptr_array_add(s->messages, m);
+    }
     memset(&s->ph.rx, 0, sizeof s->ph.rx);
     s->ph.rx.m = m;
     s->ph.rx.txn = t;
-    if (t && !t->emitted)
+    s->ph.rx.loose = loose;
+    if (t && !t->emitted && (t->loose || !loose))
         t->ev->message = m;
 }
 
@@ -150,8 +175,8 @@ sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,
         m->verdict = smtpx_authorship_judge(&in);
     }
 
-    ev = sess_emit(s, SMTPX_EV_MESSAGE, SMTPX_DIR_CLIENT, offset, length,
-              began_earlier);
+    ev = sess_emit_txn_event(s, s->ph.rx.loose, SMTPX_EV_MESSAGE, SMTPX_DIR_CLIENT,
+                             offset, length, began_earlier);
     ev->message = m;
     m->verdict_frame = s->frame;    /* the glue links the From frame to it */
     if (m->verdict && m->verdict->forged)
@@ -242,8 +267,9 @@ sess_message_complete(smtpx_session_t *s, guint64 size, gsize offset, gsize leng
         m->end_time = s->ts;
         smtpx_dkim_msg_end(m->dkim, !m->incomplete && !s->ph.rx.data_gap, s->ts.secs);
     }
-    ev = sess_emit(s, SMTPX_EV_END_OF_DATA, SMTPX_DIR_CLIENT, offset, length,
-              began_earlier);
+    ev = sess_emit_txn_event(s, m ? s->ph.rx.loose : !sess_take_txn_slot(s, NULL),
+                             SMTPX_EV_END_OF_DATA, SMTPX_DIR_CLIENT, offset, length,
+                             began_earlier);
     ev->message = m;
     if (m && smtpx_dkim_msg_n_fields(m->dkim) > SMTPX_DKIM_MAX_SIGS) {
         if (!s->dkim_limit_flagged)

@@ -31,6 +31,13 @@ smtpx_stream_free(smtpx_stream_t *st)
     g_free(st);
 }
 
+gboolean
+smtpx_stream_idle(const smtpx_stream_t *st)
+{
+    return st->mode == SMTPX_STREAM_LINES && !st->l_active && st->q_count == 0 &&
+           !st->b_active;
+}
+
 smtpx_stream_item_t *
 push_item(smtpx_stream_t *st, smtpx_stream_item_kind_t kind)
 {

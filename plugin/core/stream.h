@@ -104,6 +104,12 @@ typedef struct smtpx_stream smtpx_stream_t;
  * (0 means 65536).  Free with smtpx_stream_free (NULL allowed). */
 smtpx_stream_t *smtpx_stream_new(gsize max_line);
 void smtpx_stream_free(smtpx_stream_t *st);
+/* TRUE when st is in LINES mode with no line in progress and no item
+ * queued: a new stream (smtpx_stream_new with the same max_line and the
+ * same content callback) would frame the next octets exactly as st would,
+ * so st may be freed and made again (session.c gives the state of a closed
+ * session back this way).  st must not be NULL. */
+gboolean smtpx_stream_idle(const smtpx_stream_t *st);
 
 /*
  * smtpx_stream_begin - start a feed: data/len are the next octets of this

@@ -9,6 +9,9 @@
  * and octets sent.
  */
 #include <string.h>
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 #include "session.h"
 #include "session_driver.h"
@@ -43,6 +46,17 @@ count_anomaly(GPtrArray *evs, smtpx_anomaly_kind_t kind)
             if (((smtpx_anomaly_t *)e->anomalies->pdata[j])->kind == kind)
                 n++;
     }
+    return n;
+}
+
+static guint
+count_anomaly_in(const smtpx_event_t *e, smtpx_anomaly_kind_t kind)
+{
+    guint j, n = 0;
+
+    for (j = 0; e->anomalies && j < e->anomalies->len; j++)
+        if (((smtpx_anomaly_t *)e->anomalies->pdata[j])->kind == kind)
+            n++;
     return n;
 }
 
@@ -386,6 +400,144 @@ test_dkim_cap(void)
     run_free(&r);
 }
 
+/* One whole transaction: pipelined MAIL, RCPT, DATA, the message with this
+ * From, the end of data, each answered. */
+static void
+one_transaction(run_t *r, const char *from)
+{
+    char *msg = g_strdup_printf("From: %s\r\nTo: <bob@example.net>\r\n"
+                                "Subject: caps\r\n\r\nHello.\r\n", from);
+
+    feed(r, C, "MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n");
+    feed(r, S, "250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n354 Go ahead\r\n");
+    feed(r, C, msg);
+    feed(r, C, ".\r\n");
+    feed(r, S, "250 2.0.0 Ok: queued\r\n");
+    g_free(msg);
+}
+
+/* smtpx.max_transactions: 40 transactions past a cap of 5.  The first 5
+ * get their message, end of data and summary (numbered 1 to 5); later
+ * ones none, one txn_limit is raised; every command is still shown; the
+ * forged From of transaction 30 (From tesla.com, MAIL FROM example.org,
+ * no DKIM) still gives its forged_from anomaly, on an ANOMALY event that
+ * points at no message. */
+static void
+test_txn_cap(void)
+{
+    smtpx_config_t cfg;
+    run_t r;
+    guint i, n = 0;
+
+    smtpx_config_init(&cfg);
+    g_assert_cmpuint(cfg.max_transactions, ==, SMTPX_DEFAULT_MAX_TRANSACTIONS);
+    cfg.max_transactions = 5;
+    run_init(&r, &cfg);
+    opening(&r);
+    for (i = 1; i <= 40; i++)
+        one_transaction(&r, i == 30 ? "Ilon Mask <mask@tesla.com>" : "Alice <alice@example.org>");
+    feed(&r, C, "QUIT\r\n");
+    feed(&r, S, "221 2.0.0 Bye\r\n");
+
+    g_assert_cmpuint(count_kind(r.all, SMTPX_EV_TXN), ==, 5);
+    g_assert_cmpuint(count_kind(r.all, SMTPX_EV_MESSAGE), ==, 5);
+    g_assert_cmpuint(count_kind(r.all, SMTPX_EV_END_OF_DATA), ==, 5);
+    g_assert_cmpuint(count_kind(r.all, SMTPX_EV_COMMAND), ==, 1 + 40 * 3 + 1);
+    g_assert_cmpuint(count_anomaly(r.all, SMTPX_ANOM_TXN_LIMIT), ==, 1);
+    g_assert_cmpuint(count_anomaly(r.all, SMTPX_ANOM_FORGED_FROM), ==, 1);
+    for (i = 0; i < r.all->len; i++) {
+        const smtpx_event_t *e = r.all->pdata[i];
+
+        if (e->kind == SMTPX_EV_TXN) {
+            g_assert_cmpuint(e->txn->number, ==, ++n);
+            g_assert_nonnull(e->txn->message);
+            g_assert_cmpuint(e->txn->reply_code, ==, 250);
+        }
+        if (e->kind == SMTPX_EV_DATA && n == 5 && i > 0)
+            g_assert_true(e->message == NULL || e->message->verdict != NULL);
+        if (count_anomaly_in(e, SMTPX_ANOM_FORGED_FROM)) {
+            g_assert_cmpint(e->kind, ==, SMTPX_EV_ANOMALY);
+            g_assert_null(e->message);
+        }
+    }
+    run_free(&r);
+}
+
+#if defined(__GLIBC__) && defined(__GLIBC_PREREQ)
+#if __GLIBC_PREREQ(2, 33)
+#define HAVE_MALLINFO2 1
+#endif
+#endif
+
+#ifdef HAVE_MALLINFO2
+/* Heap bytes in use (glibc's count of allocated chunks: exact, not pages). */
+static gsize
+heap_in_use(void)
+{
+    return mallinfo2().uordblks;
+}
+
+/* Heap the session holds after n transactions of one of three shapes, every
+ * cap small: 0 whole transactions with a message, 1 MAIL/RSET pairs, 2
+ * pipelined MAIL commands that are never answered. */
+static gsize
+held_after(guint shape, guint n)
+{
+    smtpx_config_t cfg;
+    run_t r;
+    gsize before, after;
+    guint i;
+
+    smtpx_config_init(&cfg);
+    cfg.max_transactions = 5;
+    cfg.max_records = 50;
+    cfg.max_pending = 10;
+    before = heap_in_use();
+    run_init(&r, &cfg);
+    opening(&r);
+    for (i = 0; i < n; i++) {
+        if (shape == 0) {
+            one_transaction(&r, "Alice <alice@example.org>");
+        } else if (shape == 1) {
+            feed(&r, C, "MAIL FROM:<alice@example.org>\r\n");
+            feed(&r, S, "250 2.1.0 Ok\r\n");
+            feed(&r, C, "RSET\r\n");
+            feed(&r, S, "250 2.0.0 Ok\r\n");
+        } else {
+            feed(&r, C, "MAIL FROM:<alice@example.org>\r\n");
+        }
+    }
+    /* The events handed out are counted too: r.all only grows with
+     * records, which max_records stops. */
+    after = heap_in_use();
+    run_free(&r);
+    return after > before ? after - before : 0;
+}
+
+/* Issue 14: past the caps, memory per session stops growing whatever the
+ * number of transactions: ten times the transactions hold the same heap,
+ * within 64 KiB (glibc's and GLib's own caches move by some KiB).  Without
+ * the transaction cap the whole-transaction shape holds about 2,250 bytes
+ * more per transaction (4.5 MB at 2,000), with records already capped. */
+static void
+test_txn_cap_memory(void)
+{
+    guint shape;
+
+    for (shape = 0; shape < 3; shape++) {
+        gsize small, large;
+
+        (void)held_after(shape, 50);     /* warm-up: one-time caches */
+        small = held_after(shape, 200);
+        large = held_after(shape, 2000);
+        if (g_test_verbose())
+            g_printerr("shape %u: %" G_GSIZE_FORMAT " / %" G_GSIZE_FORMAT " bytes\n",
+                       shape, small, large);
+        g_assert_cmpuint(large, <, small + 64 * 1024);
+    }
+}
+#endif
+
 int
 main(int argc, char **argv)
 {
@@ -394,6 +546,10 @@ main(int argc, char **argv)
     g_test_add_func("/caps/records-bdat", test_record_cap_bdat);
     g_test_add_func("/caps/records-not-reached", test_record_cap_not_reached);
     g_test_add_func("/caps/pending", test_pending_cap);
+    g_test_add_func("/caps/transactions", test_txn_cap);
+#ifdef HAVE_MALLINFO2
+    g_test_add_func("/caps/transactions-memory", test_txn_cap_memory);
+#endif
     g_test_add_func("/caps/recipients", test_rcpt_cap);
     g_test_add_func("/caps/reply-lines", test_reply_cap);
     g_test_add_func("/caps/ehlo-keywords", test_ehlo_cap);
