@@ -10,6 +10,7 @@
 #define WS_BUILD_DLL
 #include <wireshark.h>
 #include <epan/packet.h>
+#include <epan/tap.h>
 #include <epan/address_types.h>
 #include <epan/to_str.h>
 #include <epan/expert.h>
@@ -112,6 +113,27 @@ tree_wanted(proto_tree *tree)
     return proto_expert < 0 || proto_field_is_referenced(tree, proto_expert);
 }
 
+/*
+ * Issue 10: whether anything can see what the no-tree path makes for this
+ * dissection: the columns (the Info column's text and tags), or expert
+ * infos (the expert tap, e.g. "-z expert", which collects them without a
+ * tree), or the SMTPX tap (its statistics count the DKIM expert infos
+ * this raises).  When neither, and the tree is not wanted, the items would all be
+ * thrown away: the record is still stored and later passes (GUI, -2) build
+ * it as usual, and the SMTPX tap gets its events all the same.
+ */
+static gboolean
+anything_seen(packet_info *pinfo)
+{
+    static int expert_tap = -2;
+
+    if (pinfo->cinfo || have_tap_listener(smtpx_tap))
+        return TRUE;    /* the SMTPX tap counts what DKIM raises here */
+    if (expert_tap == -2)
+        expert_tap = find_tap_id("expert");
+    return expert_tap < 0 || have_tap_listener(expert_tap);
+}
+
 void
 smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                  const smtpx_record_t *rec)
@@ -133,8 +155,11 @@ smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         tree_expanded_set(smtpx_ett.ehlo, TRUE);
         expanded_set = TRUE;
     }
-    if (!tree_wanted(tree))
+    if (!tree_wanted(tree)) {
+        if (!anything_seen(pinfo))
+            return;     /* nothing would be seen: nothing to build */
         tree = NULL;    /* every item would be faked: the no-tree path */
+    }
     if (tree) {
         ti = proto_tree_add_item(tree, proto_smtpx, tvb, 0, -1, ENC_NA);
         st = proto_item_add_subtree(ti, smtpx_ett.smtpx);
