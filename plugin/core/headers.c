@@ -333,9 +333,11 @@ dkim_tag(const guint8 *value, gsize len, const char *name,
         const guint8 *eq;
 
         /* One tag-spec runs up to the next ';' (3.2: ';' is no VALCHAR). */
-        semi = i;
-        while (semi < len && value[semi] != ';')
-            semi++;
+        {
+            const guint8 *sc = memchr(value + i, ';', len - i);
+
+            semi = sc ? (gsize)(sc - value) : len;
+        }
         eq = memchr(value + i, '=', semi - i);
         if (eq) {
             ns = i;
