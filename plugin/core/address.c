@@ -288,7 +288,10 @@ smtpx_address_list_parse(const guint8 *value, gsize len)
         len = 0;
     lx.s = value ? value : (const guint8 *)"";
     lx.len = len;
-    lx.toks = g_array_new(FALSE, FALSE, sizeof(tok_t));
+    /* Room for the tokens of a usual field at once (a token is at least
+     * one octet): no reallocation while lexing it. */
+    lx.toks = g_array_sized_new(FALSE, FALSE, sizeof(tok_t),
+                                (guint)MIN(len, 64) + 1);
     lx.content = g_string_new(NULL);
     smtpx_addr_lex(&lx);
 

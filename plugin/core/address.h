@@ -173,6 +173,13 @@ typedef struct {
 #define SMTPX_MAX_READINGS 64
 GPtrArray *smtpx_address_readings(const guint8 *value, gsize len);
 
+/* The same, for a caller that has parsed the field body already: parsed is
+ * what smtpx_address_list_parse(value, len) returned for these very bytes
+ * (borrowed, not kept), or NULL.  Saves the second parse; the result is
+ * the same as smtpx_address_readings(value, len). */
+GPtrArray *smtpx_address_readings_parsed(const guint8 *value, gsize len,
+                                         const smtpx_address_list_t *parsed);
+
 /* Words for who reads a field so ("strict RFC 5322 parsers", "parsers that
  * take the first address in the field", ..., "and, after decoding its
  * encoded-words, ..."); r may not be NULL.  New string (g_free). */

@@ -28,6 +28,18 @@ reading_free(gpointer data)
     g_free(r);
 }
 
+/* Every octet of p[0..n) is printable ASCII (0x20 to 0x7e). */
+static gboolean
+is_printable_ascii(const guint8 *p, gsize n)
+{
+    gsize i;
+
+    for (i = 0; i < n; i++)
+        if (p[i] < 0x20 || p[i] >= 0x7f)
+            return FALSE;
+    return TRUE;
+}
+
 /* Adds address (local@domain, or the route domain) with its domain, both
  * raw bytes; trailing dots of the domain are dropped; a reading already
  * listed gains the readers' bits (readers_decoded when decoded). */
@@ -45,17 +57,36 @@ reading_add(GPtrArray *out, const guint8 *local, gsize llen,
         dlen--;
     if (dlen == 0)
         return;
-    lower = smtpx_ascii_lower_dup((const char *)domain, dlen);
-    dom = smtpx_printable((const guint8 *)lower, dlen);
-    g_free(lower);
-    a = g_string_new(NULL);
-    if (local) {
-        g_string_append_len(a, (const char *)local, (gssize)llen);
-        g_string_append_c(a, '@');
+    if (is_printable_ascii(domain, dlen) &&
+        (!local || is_printable_ascii(local, llen))) {
+        /* The usual case: smtpx_printable() would copy these as they
+         * are, so the strings are made at once. */
+        gsize al = local ? llen + 1 : 0;
+        gsize k;
+
+        dom = g_malloc(dlen + 1);
+        for (k = 0; k < dlen; k++)
+            dom[k] = g_ascii_tolower((gchar)domain[k]);
+        dom[dlen] = '\0';
+        addr = g_malloc(al + dlen + 1);
+        if (local) {
+            memcpy(addr, local, llen);
+            addr[llen] = '@';
+        }
+        memcpy(addr + al, dom, dlen + 1);
+    } else {
+        lower = smtpx_ascii_lower_dup((const char *)domain, dlen);
+        dom = smtpx_printable((const guint8 *)lower, dlen);
+        g_free(lower);
+        a = g_string_new(NULL);
+        if (local) {
+            g_string_append_len(a, (const char *)local, (gssize)llen);
+            g_string_append_c(a, '@');
+        }
+        g_string_append(a, dom);
+        addr = smtpx_printable((const guint8 *)a->str, a->len);
+        g_string_free(a, TRUE);
     }
-    g_string_append(a, dom);
-    addr = smtpx_printable((const guint8 *)a->str, a->len);
-    g_string_free(a, TRUE);
 
     for (i = 0; i < out->len; i++) {
         smtpx_reading_t *r = g_ptr_array_index(out, i);
@@ -268,11 +299,16 @@ read_quote_blind(const guint8 *s, gsize len, GPtrArray *out, guint32 extra)
                     SMTPX_READER_NAIVE | extra);
 }
 
-/* Every reading of s[0..len), with extra ORed to the readers' bits. */
+/* Every reading of s[0..len), with extra ORed to the readers' bits;
+ * parsed: smtpx_address_list_parse(s, len) when the caller has it, or
+ * NULL (parsed here). */
 static void
-readings_of(const guint8 *s, gsize len, guint32 extra, GPtrArray *out)
+readings_of(const guint8 *s, gsize len, guint32 extra,
+            const smtpx_address_list_t *parsed, GPtrArray *out)
 {
-    smtpx_address_list_t *l = smtpx_address_list_parse(s, len);
+    smtpx_address_list_t *own = parsed ? NULL
+                                       : smtpx_address_list_parse(s, len);
+    const smtpx_address_list_t *l = parsed ? parsed : own;
     lex_t lx;
     guint i;
 
@@ -290,11 +326,12 @@ readings_of(const guint8 *s, gsize len, guint32 extra, GPtrArray *out)
                             SMTPX_READER_STRICT | extra);
         }
     }
-    smtpx_address_list_free(l);
+    smtpx_address_list_free(own);
 
     lx.s = s ? s : (const guint8 *)"";
     lx.len = s ? len : 0;
-    lx.toks = g_array_new(FALSE, FALSE, sizeof(tok_t));
+    lx.toks = g_array_sized_new(FALSE, FALSE, sizeof(tok_t),
+                                (guint)MIN(lx.len, 64) + 1);
     lx.content = g_string_new(NULL);
     smtpx_addr_lex(&lx);
     read_first_address(&lx, out, extra);
@@ -307,20 +344,27 @@ readings_of(const guint8 *s, gsize len, guint32 extra, GPtrArray *out)
 GPtrArray *
 smtpx_address_readings(const guint8 *value, gsize len)
 {
+    return smtpx_address_readings_parsed(value, len, NULL);
+}
+
+GPtrArray *
+smtpx_address_readings_parsed(const guint8 *value, gsize len,
+                              const smtpx_address_list_t *parsed)
+{
     GPtrArray *out = g_ptr_array_new_with_free_func(reading_free);
     GString *decoded;
     ew_info_t info = { 0 };
 
     if (!value)
         len = 0;
-    readings_of(value, len, 0, out);
+    readings_of(value, len, 0, parsed, out);
     if (len == 0)
         return out;
     decoded = g_string_sized_new(len + 1);
     smtpx_addr_ew_decode(value, len, decoded, &info);
     if (info.any)
         readings_of((const guint8 *)decoded->str, decoded->len,
-                    READ_DECODED, out);
+                    READ_DECODED, NULL, out);
     g_string_free(decoded, TRUE);
     return out;
 }

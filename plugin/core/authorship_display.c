@@ -110,11 +110,19 @@ display_name_domains(const char *display, GPtrArray *shown, GPtrArray *domains)
 
     if (!display || !*display)
         return;
-    valid = g_utf8_make_valid(display, -1);
-    nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
-    if (!nfkc)
-        nfkc = g_strdup(valid);
-    g_free(valid);
+    for (p = display; *p && (guchar)*p < 0x80; p++)
+        ;
+    if (!*p) {
+        /* ASCII is valid UTF-8 and its own NFKC form (UAX #15: no ASCII
+         * character has a decomposition): no ICU/GLib round trip. */
+        nfkc = g_strdup(display);
+    } else {
+        valid = g_utf8_make_valid(display, -1);
+        nfkc = g_utf8_normalize(valid, -1, G_NORMALIZE_NFKC);
+        if (!nfkc)
+            nfkc = g_strdup(valid);
+        g_free(valid);
+    }
 
     tok = g_string_new(NULL);
     for (p = nfkc; domains->len < 32; p = utf8_next(p)) {

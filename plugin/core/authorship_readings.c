@@ -41,7 +41,10 @@ static void
 judge_readings(judge_t *j)
 {
     smtpx_verdict_t *v = j->v;
-    GPtrArray *rs = smtpx_address_readings(j->from->value, j->from->value_len);
+    /* v->authors is the strict parse of these bytes (judge_fields). */
+    GPtrArray *rs = smtpx_address_readings_parsed(j->from->value,
+                                                  j->from->value_len,
+                                                  v->authors);
     GPtrArray *owners = g_ptr_array_new_with_free_func(g_free);
     const smtpx_reading_t *first = NULL, *odd = NULL;
     guint32 deviant = v->authors->flags & SMTPX_ADDR_DEVIANT_FLAGS;

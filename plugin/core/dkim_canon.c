@@ -31,42 +31,51 @@ smtpx_dkim_canon_header(smtpx_dkim_canon_t c, const guint8 *field, gsize len,
         return;
     }
     /* relaxed: name lower case, WSP around the colon removed, unfolded,
-     * WSP runs to one SP, trailing WSP removed. */
-    colon = 0;
-    while (colon < len && field[colon] != ':')
-        colon++;
+     * WSP runs to one SP, trailing WSP removed.  The result is at most
+     * len + 3 octets (":" and CRLF added): written in place. */
     {
-        gsize ne = colon;
+        guint old = out->len;
+        guint8 *w;
 
-        while (ne > 0 && (is_wsp(field[ne - 1]) || field[ne - 1] == '\r' ||
-                          field[ne - 1] == '\n'))
-            ne--;
-        for (i = 0; i < ne; i++) {
-            guint8 l = (guint8)g_ascii_tolower(field[i]);
+        g_byte_array_set_size(out, (guint)(old + len + 3));
+        w = out->data + old;
+        colon = 0;
+        while (colon < len && field[colon] != ':')
+            colon++;
+        {
+            gsize ne = colon;
 
-            g_byte_array_append(out, &l, 1);
+            while (ne > 0 && (is_wsp(field[ne - 1]) ||
+                              field[ne - 1] == '\r' ||
+                              field[ne - 1] == '\n'))
+                ne--;
+            for (i = 0; i < ne; i++)
+                *w++ = (guint8)g_ascii_tolower(field[i]);
         }
+        *w++ = ':';
+        for (i = colon + 1; i < len; i++) {
+            guint8 ch = field[i];
+
+            if (ch == '\r' && i + 1 < len && field[i + 1] == '\n') {
+                i++;                    /* unfold: the CRLF goes */
+                continue;
+            }
+            if (is_wsp(ch)) {
+                wsp = TRUE;
+                continue;
+            }
+            if (wsp && any)
+                *w++ = ' ';
+            wsp = FALSE;
+            any = TRUE;
+            *w++ = ch;
+        }
+        if (with_crlf) {
+            *w++ = '\r';
+            *w++ = '\n';
+        }
+        g_byte_array_set_size(out, (guint)(w - out->data));
     }
-    g_byte_array_append(out, (const guint8 *)":", 1);
-    for (i = colon + 1; i < len; i++) {
-        guint8 ch = field[i];
-
-        if (ch == '\r' && i + 1 < len && field[i + 1] == '\n') {
-            i++;                        /* unfold: the CRLF goes */
-            continue;
-        }
-        if (is_wsp(ch)) {
-            wsp = TRUE;
-            continue;
-        }
-        if (wsp && any)
-            g_byte_array_append(out, (const guint8 *)" ", 1);
-        wsp = FALSE;
-        any = TRUE;
-        g_byte_array_append(out, &ch, 1);
-    }
-    if (with_crlf)
-        g_byte_array_append(out, (const guint8 *)"\r\n", 2);
 }
 
 struct smtpx_dkim_body {
@@ -187,13 +196,46 @@ smtpx_dkim_body_feed(smtpx_dkim_body_t *b, const guint8 *p, gsize n)
             continue;
         }
         {
-            /* A run of plain octets at once. */
+            /* A run of octets whose canonical form is themselves, at
+             * once: plain octets, in relaxed a single SP between two of
+             * them, and a CRLF after them (the line has content, so its
+             * CRLF is emitted as is), going on into the next line when
+             * that starts with a plain octet (no empty lines are held
+             * then, and no WSP). */
+            gboolean relaxed = b->canon == SMTPX_DKIM_CANON_RELAXED;
+            gboolean ended_line = FALSE;
             gsize j = i + 1;
 
-            while (j < n && p[j] != '\r' &&
-                   !(b->canon == SMTPX_DKIM_CANON_RELAXED && is_wsp(p[j])))
+            while (j < n) {
+                guint8 d = p[j];
+
+                if (d == '\r') {
+                    if (j + 1 < n && p[j + 1] == '\n') {
+                        if (j + 2 < n && p[j + 2] != '\r' &&
+                            !(relaxed && is_wsp(p[j + 2]))) {
+                            j += 3;
+                            continue;
+                        }
+                        j += 2;
+                        ended_line = TRUE;
+                    }
+                    break;
+                }
+                if (relaxed && is_wsp(d)) {
+                    if (d == ' ' && j + 1 < n && p[j + 1] != '\r' &&
+                        !is_wsp(p[j + 1])) {
+                        j += 2;
+                        continue;
+                    }
+                    break;
+                }
                 j++;
+            }
             content(b, p + i, j - i);
+            if (ended_line) {
+                b->line_content = FALSE;    /* as end_line() */
+                b->wsp_held = FALSE;
+            }
             i = j;
         }
     }

@@ -153,10 +153,22 @@ headers_done(smtpx_dkim_msg_t *m)
         f.start = i;
         for (;;) {
             gsize j = i;
+            gboolean crlf = FALSE;
 
-            while (j + 1 < len && !(h[j] == '\r' && h[j + 1] == '\n'))
+            /* The next CRLF: CRs found with memchr. */
+            while (j + 1 < len) {
+                const guint8 *cr = memchr(h + j, '\r', len - 1 - j);
+
+                if (!cr)
+                    break;
+                j = (gsize)(cr - h);
+                if (h[j + 1] == '\n') {
+                    crlf = TRUE;
+                    break;
+                }
                 j++;
-            if (j + 1 >= len) {
+            }
+            if (!crlf) {
                 i = len;
                 f.end = len;
                 break;
@@ -167,9 +179,11 @@ headers_done(smtpx_dkim_msg_t *m)
                 continue;
             break;
         }
-        f.name_end = f.start;
-        while (f.name_end < f.end && h[f.name_end] != ':')
-            f.name_end++;
+        {
+            const guint8 *colon = memchr(h + f.start, ':', f.end - f.start);
+
+            f.name_end = colon ? (gsize)(colon - h) : f.end;
+        }
         g_array_append_val(fa, f);
     }
     for (k = 0; k < fa->len; k++) {

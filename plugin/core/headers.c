@@ -25,6 +25,9 @@ struct smtpx_headers {
     gsize       bytes;         /* header text seen (kept or not) */
     GPtrArray  *fields;        /* smtpx_header_field_t * */
     GByteArray *cur;           /* unfolded bytes of the open field, or NULL */
+    GByteArray *spare;         /* the last closed field's buffer, emptied, for
+                                  the next field (freed when the section
+                                  ends or is cut), or NULL */
     gsize       cur_first_len; /* length of the open field's first line */
     guint32     cur_flags;
     guint32     section_flags; /* flags not tied to one field */
@@ -69,8 +72,20 @@ smtpx_headers_free(smtpx_headers_t *h)
         return;
     if (h->cur)
         g_byte_array_free(h->cur, TRUE);
+    if (h->spare)
+        g_byte_array_free(h->spare, TRUE);
     g_ptr_array_free(h->fields, TRUE);
     g_free(h);
+}
+
+/* No more fields will be opened: the spare buffer goes. */
+static void
+drop_spare(smtpx_headers_t *h)
+{
+    if (h->spare) {
+        g_byte_array_free(h->spare, TRUE);
+        h->spare = NULL;
+    }
 }
 
 /* Splits the open field's unfolded text into name and value and stores it. */
@@ -135,7 +150,11 @@ close_field(smtpx_headers_t *h)
     f->flags = flags;
     g_ptr_array_add(h->fields, f);
 
-    g_byte_array_free(h->cur, TRUE);
+    /* One allocation less per field: the buffer serves the next one. */
+    g_byte_array_set_size(h->cur, 0);
+    if (h->spare)
+        g_byte_array_free(h->spare, TRUE);
+    h->spare = h->cur;
     h->cur = NULL;
     h->cur_flags = 0;
     h->cur_first_len = 0;
@@ -159,6 +178,7 @@ smtpx_headers_add_line(smtpx_headers_t *h, const guint8 *line, gsize len,
         if (bare_lf)
             h->section_flags |= SMTPX_HDR_BARE_LF;
         close_field(h);
+        drop_spare(h);
         h->ended = TRUE;
         return h->truncated ? SMTPX_HEADERS_LIMIT : SMTPX_HEADERS_DONE;
     }
@@ -177,6 +197,7 @@ smtpx_headers_add_line(smtpx_headers_t *h, const guint8 *line, gsize len,
         if (cont && h->cur)
             h->cur_flags |= SMTPX_HDR_TRUNCATED;
         close_field(h);
+        drop_spare(h);
         h->truncated = TRUE;
         return SMTPX_HEADERS_LIMIT;
     }
@@ -193,11 +214,17 @@ smtpx_headers_add_line(smtpx_headers_t *h, const guint8 *line, gsize len,
         close_field(h);
         if (h->fields->len >= SMTPX_HEADERS_MAX_FIELDS) {
             /* A field past the field cap: keep nothing more. */
+            drop_spare(h);
             h->truncated = TRUE;
             h->field_limit = TRUE;
             return SMTPX_HEADERS_LIMIT;
         }
-        h->cur = g_byte_array_sized_new((guint)len);
+        if (h->spare) {
+            h->cur = h->spare;
+            h->spare = NULL;
+        } else {
+            h->cur = g_byte_array_sized_new((guint)len);
+        }
         g_byte_array_append(h->cur, line, (guint)len);
         h->cur_first_len = len;
         h->cur_flags = 0;
@@ -225,6 +252,7 @@ smtpx_headers_finish(smtpx_headers_t *h)
     if (!h)
         return;
     close_field(h);
+    drop_spare(h);
     h->ended = TRUE;
 }
 
@@ -333,9 +361,11 @@ dkim_tag(const guint8 *value, gsize len, const char *name,
         const guint8 *eq;
 
         /* One tag-spec runs up to the next ';' (3.2: ';' is no VALCHAR). */
-        semi = i;
-        while (semi < len && value[semi] != ';')
-            semi++;
+        {
+            const guint8 *sc = memchr(value + i, ';', len - i);
+
+            semi = sc ? (gsize)(sc - value) : len;
+        }
         eq = memchr(value + i, '=', semi - i);
         if (eq) {
             ns = i;

@@ -226,14 +226,13 @@ data_step(smtpx_stream_t *st)
                 (n == 1 || !memchr(p, '\r', n - 1)) &&
                 (st->long_reported ||
                  st->text_line_len + n + 1 <= TEXT_LINE_LIMIT)) {
-                gsize m = n + 1, k;
+                gsize m = n + 1;
 
                 st->size = sat_add(st->size, m);
                 if (st->content_cb)
                     st->content_cb(st->content_user, p, m);
                 st->text_line_len = 0;
-                for (k = (m > 4 ? m - 4 : 0); k < m; k++)
-                    window_push(st, p[k], st->pos + k);
+                window_push_run(st, p, m, st->pos);
                 st->dstate = D_BOL;
                 st->pos += m;
                 continue;
@@ -246,15 +245,12 @@ data_step(smtpx_stream_t *st)
             while (n < avail && p[n] != '\r' && p[n] != '\n')
                 n++;
             if (n > 0) {
-                gsize k;
-
                 st->size = sat_add(st->size, n);
                 st->text_line_len = sat_add(st->text_line_len, n);
                 if (st->content_cb)
                     st->content_cb(st->content_user, p, n);
                 body_line_octets(st, p, n, st->pos, TRUE);
-                for (k = (n > 4 ? n - 4 : 0); k < n; k++)
-                    window_push(st, p[k], st->pos + k);
+                window_push_run(st, p, n, st->pos);
                 st->pos += n;
                 continue;
             }

@@ -119,6 +119,7 @@ sat_add(guint64 a, guint64 b)
 #define bdat_step         smtpx_stream_bdat_step
 #define check_lookalike   smtpx_stream_check_lookalike
 #define window_push       smtpx_stream_window_push
+#define window_push_run   smtpx_stream_window_push_run
 
 /* ---- stream.c: the item queue and resets ---- */
 
@@ -174,6 +175,12 @@ void check_lookalike(smtpx_stream_t *st, guint8 c, gsize at);
 
 /* Pushes DATA octet c (at offset at of this feed) into the window. */
 void window_push(smtpx_stream_t *st, guint8 c, gsize at);
+
+/* Pushes the n DATA octets p[0..n) (p[k] at offset at + k of this feed)
+ * into the window, as n calls of window_push would (only the last four
+ * stay). */
+void window_push_run(smtpx_stream_t *st, const guint8 *p, gsize n,
+                     gsize at);
 
 G_END_DECLS
 

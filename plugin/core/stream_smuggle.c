@@ -108,12 +108,38 @@ check_lookalike(smtpx_stream_t *st, guint8 c, gsize at)
 void
 window_push(smtpx_stream_t *st, guint8 c, gsize at)
 {
-    memmove(&st->win[1], &st->win[0], 3);
-    memmove(&st->win_here[1], &st->win_here[0], 3);
-    memmove(&st->win_off[1], &st->win_off[0], 3 * sizeof(gsize));
+    /* Four entries: plain moves (no library call per octet). */
+    st->win[3] = st->win[2];
+    st->win[2] = st->win[1];
+    st->win[1] = st->win[0];
+    st->win_here[3] = st->win_here[2];
+    st->win_here[2] = st->win_here[1];
+    st->win_here[1] = st->win_here[0];
+    st->win_off[3] = st->win_off[2];
+    st->win_off[2] = st->win_off[1];
+    st->win_off[1] = st->win_off[0];
     st->win[0] = c;
     st->win_here[0] = WIN_HERE;
     st->win_off[0] = at;
     if (st->win_n < 4)
         st->win_n++;
+}
+
+void
+window_push_run(smtpx_stream_t *st, const guint8 *p, gsize n, gsize at)
+{
+    gsize k;
+
+    if (n >= 4) {
+        /* The last four octets fill the window: win[0] is p[n - 1]. */
+        for (k = 0; k < 4; k++) {
+            st->win[k] = p[n - 1 - k];
+            st->win_here[k] = WIN_HERE;
+            st->win_off[k] = at + n - 1 - k;
+        }
+        st->win_n = 4;
+        return;
+    }
+    for (k = 0; k < n; k++)
+        window_push(st, p[k], at + k);
 }

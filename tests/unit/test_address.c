@@ -948,12 +948,25 @@ test_random(void)
         }
         l = smtpx_address_list_parse(buf, len);
         check_list_invariants(l);
-        smtpx_address_list_free(l);
         g_free(smtpx_rfc2047_decode(buf, len, NULL));
         {
             GPtrArray *rs = smtpx_address_readings(buf, len);
+            /* Given the strict parse already made: the same readings. */
+            GPtrArray *rp = smtpx_address_readings_parsed(buf, len, l);
             guint k;
 
+            g_assert_cmpuint(rp->len, ==, rs->len);
+            for (k = 0; k < rs->len; k++) {
+                const smtpx_reading_t *a = g_ptr_array_index(rs, k);
+                const smtpx_reading_t *b = g_ptr_array_index(rp, k);
+
+                g_assert_cmpstr(a->address, ==, b->address);
+                g_assert_cmpstr(a->domain, ==, b->domain);
+                g_assert_cmpuint(a->readers, ==, b->readers);
+                g_assert_cmpuint(a->readers_decoded, ==, b->readers_decoded);
+            }
+            g_ptr_array_unref(rp);
+            smtpx_address_list_free(l);
             g_assert_cmpuint(rs->len, <=, SMTPX_MAX_READINGS);
             for (k = 0; k < rs->len; k++) {
                 const smtpx_reading_t *r = g_ptr_array_index(rs, k);
@@ -1032,13 +1045,20 @@ test_pathological(void)
 /* ---- Readings (address.h smtpx_address_readings) ------------------------ */
 
 /* The readings of body as "address|domain|readers|readers_decoded" lines,
- * one per reading, in order. */
+ * one per reading, in order; made by smtpx_address_readings_parsed with
+ * the strict parse given when parsed. */
 static char *
-readings_str(const char *body)
+readings_str_of(const char *body, gboolean parsed)
 {
-    GPtrArray *rs = smtpx_address_readings((const guint8 *)body, strlen(body));
+    smtpx_address_list_t *l = parsed
+        ? smtpx_address_list_parse((const guint8 *)body, strlen(body)) : NULL;
+    GPtrArray *rs = parsed
+        ? smtpx_address_readings_parsed((const guint8 *)body, strlen(body), l)
+        : smtpx_address_readings((const guint8 *)body, strlen(body));
     GString *out = g_string_new(NULL);
     guint i;
+
+    smtpx_address_list_free(l);
 
     for (i = 0; i < rs->len; i++) {
         const smtpx_reading_t *r = g_ptr_array_index(rs, i);
@@ -1049,6 +1069,17 @@ readings_str(const char *body)
     }
     g_ptr_array_unref(rs);
     return g_string_free(out, FALSE);
+}
+
+static char *
+readings_str(const char *body)
+{
+    char *got = readings_str_of(body, FALSE);
+    char *again = readings_str_of(body, TRUE);
+
+    g_assert_cmpstr(again, ==, got);
+    g_free(again);
+    return got;
 }
 
 static void

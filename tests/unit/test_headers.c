@@ -86,6 +86,46 @@ test_unfolding(void)
     smtpx_headers_free(h);
 }
 
+/* A field's buffer serves the next field: a long folded field, then
+ * short ones, a field after a fold of blanks; each keeps its own text and
+ * flags (RFC 5322 2.2.3 unfolding; the text is the lines as fed). */
+static void
+test_buffer_reuse(void)
+{
+    smtpx_headers_t *h = smtpx_headers_new(65536);
+    GString *big = g_string_new("Subject: ");
+    GString *cont = g_string_new(" ");
+    const char *tail[] = { "A: 1", "B:2", "C:", "\t", "D: x", NULL };
+    guint i;
+
+    for (i = 0; i < 3000; i++)
+        g_string_append_c(big, (char)('a' + i % 26));
+    for (i = 0; i < 2000; i++)
+        g_string_append_c(cont, (char)('A' + i % 26));
+    smtpx_headers_add_line(h, (const guint8 *)big->str, big->len, FALSE);
+    smtpx_headers_add_line(h, (const guint8 *)cont->str, cont->len, FALSE);
+    g_assert_cmpint(feed(h, tail), ==, SMTPX_HEADERS_MORE);
+    g_assert_cmpint(smtpx_headers_add_line(h, NULL, 0, FALSE), ==,
+                    SMTPX_HEADERS_DONE);
+    g_assert_cmpuint(smtpx_headers_count(h), ==, 5);
+    {
+        GString *want = g_string_new(big->str + strlen("Subject: "));
+
+        g_string_append(want, cont->str);
+        check_field(h, 0, "Subject", want->str, 0);
+        g_string_free(want, TRUE);
+    }
+    check_field(h, 1, "A", "1", 0);
+    check_field(h, 2, "B", "2", 0);
+    /* "C:" and a line of one TAB: unfolded "C:<TAB>", the value empty. */
+    check_field(h, 3, "C", "",
+                SMTPX_HDR_BLANK_CONTINUATION | SMTPX_HDR_EMPTY_VALUE);
+    check_field(h, 4, "D", "x", 0);
+    smtpx_headers_free(h);
+    g_string_free(big, TRUE);
+    g_string_free(cont, TRUE);
+}
+
 static void
 test_lookup(void)
 {
@@ -499,6 +539,7 @@ main(int argc, char **argv)
     g_test_add_func("/headers/basic", test_basic);
     g_test_add_func("/headers/unfolding", test_unfolding);
     g_test_add_func("/headers/lookup", test_lookup);
+    g_test_add_func("/headers/buffer-reuse", test_buffer_reuse);
     g_test_add_func("/headers/ws-before-colon", test_ws_before_colon);
     g_test_add_func("/headers/folded-name", test_folded_name);
     g_test_add_func("/headers/leading-ws", test_leading_ws);

@@ -460,6 +460,103 @@ test_data_long_text_line(void)
     g_string_free(s, TRUE);
 }
 
+/* The look-alike window after runs of ordinary octets of every length
+ * (1 to 5: the framer takes a run's last four octets at once), past the
+ * header section, whatever the cuts: the same items as fed whole. */
+static void
+test_data_lookalike_after_runs(void)
+{
+    const char *s = "DATA!\r\nS: x\r\n\r\n"
+                    "a\r\n.\nb\r\n"        /* <CR><LF>.<LF> */
+                    "ab\r.\rcd\r\n"         /* <CR>.<CR> (bare CR) */
+                    "abc\n.\r\nabcd\r\n"     /* <LF>.<CR><LF> (bare LF) */
+                    "abcd\r\n.\nabcde\r\n"   /* <CR><LF>.<LF> */
+                    "..x\r\n.\r\nNOOP\r\n";  /* dot-stuffed, then the end */
+    gsize len = strlen(s), i, j;
+    GPtrArray *whole = run_whole(0, s);
+    char *want = summary(whole);
+
+    g_assert_cmpuint(count_kind(whole, SMTPX_SITEM_LOOKALIKE), ==, 4);
+    g_assert_cmpstr(nth_kind(whole, SMTPX_SITEM_LOOKALIKE, 0)->it.pattern, ==,
+                    "<CR><LF>.<LF>");
+    g_assert_cmpstr(nth_kind(whole, SMTPX_SITEM_LOOKALIKE, 1)->it.pattern, ==,
+                    "<CR>.<CR>");
+    g_assert_cmpstr(nth_kind(whole, SMTPX_SITEM_LOOKALIKE, 2)->it.pattern, ==,
+                    "<LF>.<CR><LF>");
+    g_assert_cmpstr(nth_kind(whole, SMTPX_SITEM_LOOKALIKE, 3)->it.pattern, ==,
+                    "<CR><LF>.<LF>");
+    /* "a\r\n" starts at 15: the look-alike is its CRLF, ".", LF. */
+    g_assert_cmpuint(nth_kind(whole, SMTPX_SITEM_LOOKALIKE, 0)->it.offset, ==,
+                     16);
+    g_assert_cmpuint(nth_kind(whole, SMTPX_SITEM_LOOKALIKE, 0)->it.length, ==,
+                     4);
+    g_assert_cmpuint(count_kind(whole, SMTPX_SITEM_BARE_CR), ==, 1);
+    g_assert_cmpuint(count_kind(whole, SMTPX_SITEM_BARE_LF), ==, 1);
+    /* Size: the body octets before ".\r\n" minus the three dots that
+     * start a line after CRLF (4.5.2: ".<LF>b", ".<LF>abcde", "..x"); the
+     * dots after a bare CR or LF are not at a line start and stay. */
+    g_assert_cmpuint(nth_kind(whole, SMTPX_SITEM_END_OF_DATA, 0)->it.size, ==,
+                     strlen("S: x\r\n\r\na\r\n.\nb\r\nab\r.\rcd\r\n"
+                            "abc\n.\r\nabcd\r\nabcd\r\n.\nabcde\r\n..x\r\n")
+                     - 3);
+    for (i = 1; i < len; i++) {
+        for (j = i; j < len; j += 3) {
+            gsize splits[2] = { i, j };
+            GPtrArray *out = run_split(0, s, len, splits, 2, 0);
+            char *got = summary(out);
+
+            g_assert_cmpstr(got, ==, want);
+            g_free(got);
+            g_ptr_array_unref(out);
+        }
+    }
+    for (i = 1; i <= 5; i++) {
+        GPtrArray *out = run_split(0, s, len, NULL, 0, i);
+        char *got = summary(out);
+
+        g_assert_cmpstr(got, ==, want);
+        g_free(got);
+        g_ptr_array_unref(out);
+    }
+    g_free(want);
+    g_ptr_array_unref(whole);
+}
+
+/* A text line of exactly 1000 octets (CRLF included) and one of 1001, in
+ * the body past the header section, cut anywhere near their ends. */
+static void
+test_data_text_line_limit_split(void)
+{
+    int over;
+
+    for (over = 0; over <= 1; over++) {
+        GString *s = g_string_new("DATA!\r\nS: x\r\n\r\nshort\r\n");
+        gsize i, len;
+
+        for (i = 0; i < 998u + (gsize)over; i++)
+            g_string_append_c(s, (char)('a' + i % 26));
+        g_string_append(s, "\r\n.\r\n");
+        len = s->len;
+        for (i = len - 12; i < len; i++) {
+            gsize splits[1] = { i };
+            GPtrArray *out = run_split(0, s->str, len, splits, 1, 0);
+
+            g_assert_cmpuint(count_kind(out, SMTPX_SITEM_LONG_TEXT_LINE), ==,
+                             (guint)over);
+            if (over)
+                g_assert_cmpuint(nth_kind(out, SMTPX_SITEM_LONG_TEXT_LINE,
+                                          0)->it.raw_len, ==, 1001);
+            g_assert_cmpuint(count_kind(out, SMTPX_SITEM_END_OF_DATA), ==, 1);
+            g_assert_cmpuint(nth_kind(out, SMTPX_SITEM_END_OF_DATA,
+                                      0)->it.size, ==,
+                             strlen("S: x\r\n\r\nshort\r\n") + 1000 +
+                             (gsize)over);
+            g_ptr_array_unref(out);
+        }
+        g_string_free(s, TRUE);
+    }
+}
+
 static void
 test_bdat_same_feed(void)
 {
@@ -674,6 +771,8 @@ main(int argc, char **argv)
     g_test_add_func("/stream/data/lookalike_split", test_data_lookalike_split);
     g_test_add_func("/stream/data/bare_endings", test_data_bare_endings);
     g_test_add_func("/stream/data/long_text_line", test_data_long_text_line);
+    g_test_add_func("/stream/data/lookalike_after_runs", test_data_lookalike_after_runs);
+    g_test_add_func("/stream/data/text_line_limit_split", test_data_text_line_limit_split);
     g_test_add_func("/stream/bdat/same_feed", test_bdat_same_feed);
     g_test_add_func("/stream/bdat/spanning_and_last", test_bdat_spanning_and_last);
     g_test_add_func("/stream/bdat/binary", test_bdat_binary);
