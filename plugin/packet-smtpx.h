@@ -97,24 +97,45 @@ const smtpx_exception_t *smtpx_exceptions_get(gsize *n);
 
 /* ---- smtpx-frames.c: per-frame records ---------------------------------- */
 
-/* What one dissector call on the first pass produced (file scope). */
-typedef struct {
-    smtpx_event_t **events;    /* borrowed pointers, owned by the session */
-    guint8   *in_tvb;          /* per event: its offset and length are in
-                                  this call's bytes (not a gap, not held
-                                  bytes of an earlier frame) */
+/* What one dissector call on the first pass produced (file scope).  One
+ * wmem block per record: the record, then its n_events event pointers,
+ * then their in_tvb flags (smtpx_record_events(), smtpx_record_in_tvb());
+ * no per-record arrays, nothing kept beyond what later passes read
+ * (issue 10).  Records do not move once stored. */
+typedef struct smtpx_record {
+    struct smtpx_record *next; /* the frame's next record, or NULL */
     guint    n_events;
     guint    base;             /* tvb offset where the analysed bytes start */
-    gboolean starttls;         /* STARTTLS was accepted in this call */
-    gboolean catchup;          /* made by the catch-up postdissector */
     guint32  key;              /* content key of the tvb (smtpx_frames_key) */
     guint    payload_offset;   /* catch-up: TCP payload offset in the frame */
+    guint8   starttls;         /* STARTTLS was accepted in this call */
+    guint8   catchup;          /* made by the catch-up postdissector */
 } smtpx_record_t;
+
+/* The record's events: n_events borrowed pointers, owned by the session. */
+static inline smtpx_event_t *const *
+smtpx_record_events(const smtpx_record_t *rec)
+{
+    return (smtpx_event_t *const *)(const void *)(rec + 1);
+}
+
+/* Per event: its offset and length are in this call's bytes (not a gap,
+ * not held bytes of an earlier frame); n_events flags, 0 or 1. */
+static inline const guint8 *
+smtpx_record_in_tvb(const smtpx_record_t *rec)
+{
+    return (const guint8 *)(const void *)(smtpx_record_events(rec) + rec->n_events);
+}
 
 /* A key for the bytes a call is given (later passes find records by it). */
 guint32 smtpx_frames_key(tvbuff_t *tvb);
-/* First pass: keeps a copy of rec with the frame; returns the copy. */
-smtpx_record_t *smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec);
+/* First pass: keeps a copy of rec (its n_events and next are ignored)
+ * with the frame, followed by n_events event pointers (borrowed) and
+ * their in_tvb flags copied from events and in_tvb (both may be NULL when
+ * n_events is 0); returns the copy. */
+smtpx_record_t *smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
+                                   smtpx_event_t *const *events, const guint8 *in_tvb,
+                                   guint n_events);
 /* Later passes: the next stored dissector record with this key, or NULL. */
 smtpx_record_t *smtpx_frames_find(packet_info *pinfo, guint32 key);
 /* Every stored record of the frame: count, and one by index. */
@@ -208,7 +229,7 @@ const char *smtpx_reply_code_name(guint code);
 
 /* Tap data: the events one dissector call showed (borrowed, file scope). */
 typedef struct {
-    smtpx_event_t **events;
+    smtpx_event_t *const *events;
     guint           n_events;
     wmem_array_t   *glue_anomalies;  /* guint kinds raised by the DKIM glue, or NULL */
 } smtpx_tap_info_t;

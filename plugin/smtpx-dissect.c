@@ -241,12 +241,13 @@ feed_span(const smtpx_tcp_span_t *sp, void *user)
 }
 
 /* First pass: the new bytes of this call through the tracker and the
- * session, as a record (not stored yet). */
-static smtpx_record_t
+ * session, then stored as a record (smtpx-frames.c) unless the call
+ * produced nothing; returns the stored record or NULL. */
+static smtpx_record_t *
 analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
-        gboolean decrypted, guint fed_len)
+        gboolean decrypted, guint fed_len, guint32 key)
 {
-    smtpx_record_t rec;
+    smtpx_record_t rec, *stored = NULL;
     feed_t f;
     smtpx_dir_t dir;
     const guint8 *bytes = fed_len ? tvb_get_ptr(tvb, 0, (gint)fed_len) : NULL;
@@ -289,16 +290,18 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
         feed_span(&sp, &f);
     }
     rec.base = f.base;
-    rec.n_events = f.events->len;
-    if (f.events->len) {
-        rec.events = (smtpx_event_t **)wmem_memdup(wmem_file_scope(), f.events->pdata,
-                                                   sizeof(gpointer) * f.events->len);
-        rec.in_tvb = (guint8 *)wmem_memdup(wmem_file_scope(), f.in_tvb->data, f.in_tvb->len);
-    }
+    rec.key = key;
     rec.starttls = !was_accepted && smtpx_session_starttls_accepted(f.conv->session);
+    /* A call that produced nothing stores nothing (issue 14: a frame's
+     * record is not kept for bytes that are only carried on, such as the
+     * middle of a long line); later passes find none and show nothing, as
+     * this pass does. */
+    if (f.events->len || rec.starttls)
+        stored = smtpx_frames_store(pinfo, &rec, (smtpx_event_t *const *)f.events->pdata,
+                                    f.in_tvb->data, f.events->len);
     g_ptr_array_free(f.events, TRUE);
     g_byte_array_free(f.in_tvb, TRUE);
-    return rec;
+    return stored;
 }
 
 void
@@ -312,7 +315,7 @@ smtpx_show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smt
     smtpx_tree_build(tvb, pinfo, tree, rec);
     if (rec->n_events) {
         smtpx_tap_info_t *ti = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_tap_info_t);
-        ti->events = rec->events;
+        ti->events = smtpx_record_events(rec);
         ti->n_events = rec->n_events;
         ti->glue_anomalies = smtpx_dkim_glue_raised(pinfo);
         tap_queue_packet(smtpx_tap, pinfo, ti);
@@ -326,17 +329,10 @@ smtpx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     smtpx_record_t *rec;
     guint32 key = smtpx_frames_key(tvb);
 
-    if (!PINFO_FD_VISITED(pinfo)) {
-        smtpx_record_t fresh = analyse(tvb, pinfo, seg, decrypted, fed_len);
-        fresh.key = key;
-        /* A call that produced nothing stores nothing (issue 14: a frame's
-         * record is not kept for bytes that are only carried on, such as
-         * the middle of a long line); later passes find none and show
-         * nothing, as this pass does. */
-        rec = (fresh.n_events || fresh.starttls) ? smtpx_frames_store(pinfo, &fresh) : NULL;
-    } else {
+    if (!PINFO_FD_VISITED(pinfo))
+        rec = analyse(tvb, pinfo, seg, decrypted, fed_len, key);
+    else
         rec = smtpx_frames_find(pinfo, key);
-    }
     if (rec)
         smtpx_show_record(tvb, pinfo, tree, rec);
     return rec;

@@ -77,6 +77,12 @@ static const char *pref_keys_file = "";
 /* File-scope state, freed by cleanup(). */
 static smtpx_dkim_keys_t *keys;
 static GHashTable *msgs;             /* message event -> gmsg_t */
+/* First pass (issue 10): messages whose final reply frame asked for the
+ * verdict, and that frame.  Their entries are dropped at the first call
+ * from another frame: the first pass asks no more, later passes evaluate
+ * again (visited differs), so nothing per finished message stays. */
+static GPtrArray *done_msgs;         /* smtpx_message_event_t *, borrowed */
+static guint32 done_frame;
 
 typedef struct {
     gboolean valid;
@@ -85,6 +91,7 @@ typedef struct {
     gboolean visited;
     gboolean pending_at_message;     /* first pass: not decided in the
                                         message frame */
+    gboolean done;                   /* in done_msgs */
     GPtrArray *results;
     smtpx_author_verdict_t *av;
 } gmsg_t;
@@ -240,11 +247,29 @@ cleanup(void)
         g_hash_table_destroy(msgs);
         msgs = NULL;
     }
+    if (done_msgs) {
+        g_ptr_array_free(done_msgs, TRUE);
+        done_msgs = NULL;
+    }
     smtpx_dkim_keys_free(keys);
     keys = NULL;
 }
 
 /* ---- the verdict ----------------------------------------------------------- */
+
+/* Drops the entries of done_msgs once a call comes from a frame other than
+ * the one that put them there (that frame's dissection has ended). */
+static void
+drop_done(const packet_info *pinfo)
+{
+    guint i;
+
+    if (!done_msgs || done_msgs->len == 0 || pinfo->num == done_frame)
+        return;
+    for (i = 0; msgs && i < done_msgs->len; i++)
+        g_hash_table_remove(msgs, g_ptr_array_index(done_msgs, i));
+    g_ptr_array_set_size(done_msgs, 0);
+}
 
 const smtpx_author_verdict_t *
 smtpx_dkim_glue_verdict(packet_info *pinfo, const smtpx_message_event_t *m,
@@ -257,6 +282,7 @@ smtpx_dkim_glue_verdict(packet_info *pinfo, const smtpx_message_event_t *m,
 
     if (results)
         *results = NULL;
+    drop_done(pinfo);
     if (!m || !m->verdict)
         return NULL;
     if (!msgs)
@@ -278,6 +304,13 @@ smtpx_dkim_glue_verdict(packet_info *pinfo, const smtpx_message_event_t *m,
         g->gen = gen;
         g->ended = ended;
         g->visited = visited;
+    }
+    if (!visited && final && !g->done) {
+        if (!done_msgs)
+            done_msgs = g_ptr_array_new();
+        g_ptr_array_add(done_msgs, GSIZE_TO_POINTER((gsize)m));
+        done_frame = pinfo->num;
+        g->done = TRUE;
     }
     if (results)
         *results = g->results;

@@ -30,7 +30,9 @@ void smtpx_dkim_glue_seen_smtp(void);
  * the final reply (final FALSE), while only an unverifiable signature
  * backs the author (the body, or the key the MTA fetches before its reply,
  * may still come).  *results (may be NULL) gets the DKIM results.  Both are
- * owned by the glue until the file is closed.
+ * owned by the glue and valid until the dissection of this frame ends (on
+ * the first pass a message's entry is dropped after its final reply frame;
+ * later passes evaluate it again).
  */
 const smtpx_author_verdict_t *smtpx_dkim_glue_verdict(packet_info *pinfo,
                                                       const smtpx_message_event_t *m,

@@ -10,6 +10,10 @@
  * frame than the first (TLS and TCP hand a piece that continues in a later
  * frame over only on the first pass), so records are found again by a key
  * of their bytes, in order, not by counting calls.
+ *
+ * Memory (issue 10): a frame's records are a list, each record one file
+ * scope block with its events and in_tvb flags behind it, so a record
+ * costs one allocation and never moves; the frame holds the first one.
  */
 #define WS_BUILD_DLL
 #include <wireshark.h>
@@ -21,16 +25,16 @@
 
 /* proto_data keys of proto_smtpx. */
 enum {
-    KEY_RECORDS = 0,    /* file scope: wmem_array_t of smtpx_record_t */
+    KEY_RECORDS = 0,    /* file scope: the first smtpx_record_t (a list) */
     KEY_NEXT = 1,       /* packet scope: index after the last record found */
     KEY_DISSECTED = 2,  /* packet scope: the dissector ran in this frame */
     KEY_SHOWN = 3       /* packet scope: map of records shown */
 };
 
-static wmem_array_t *
+static smtpx_record_t *
 records_of(packet_info *pinfo)
 {
-    return (wmem_array_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_smtpx, KEY_RECORDS);
+    return (smtpx_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_smtpx, KEY_RECORDS);
 }
 
 /* FNV-1a over the length and up to 64 bytes at each end. */
@@ -50,32 +54,44 @@ smtpx_frames_key(tvbuff_t *tvb)
 }
 
 smtpx_record_t *
-smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec)
+smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
+                   smtpx_event_t *const *events, const guint8 *in_tvb, guint n_events)
 {
-    wmem_array_t *records = records_of(pinfo);
+    smtpx_record_t *first = records_of(pinfo), *copy, *last;
+    gsize ev_bytes = sizeof(smtpx_event_t *) * n_events;
+    guint8 *block = (guint8 *)wmem_alloc(wmem_file_scope(),
+                                         sizeof(smtpx_record_t) + ev_bytes + n_events);
 
-    if (!records) {
-        records = wmem_array_new(wmem_file_scope(), sizeof(smtpx_record_t));
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_smtpx, KEY_RECORDS, records);
+    copy = (smtpx_record_t *)(void *)block;
+    *copy = *rec;
+    copy->next = NULL;
+    copy->n_events = n_events;
+    if (n_events) {
+        memcpy(block + sizeof(smtpx_record_t), events, ev_bytes);
+        memcpy(block + sizeof(smtpx_record_t) + ev_bytes, in_tvb, n_events);
     }
-    wmem_array_append_one(records, *rec);
-    return (smtpx_record_t *)wmem_array_index(records, wmem_array_get_count(records) - 1);
+    if (!first) {
+        p_add_proto_data(wmem_file_scope(), pinfo, proto_smtpx, KEY_RECORDS, copy);
+    } else {
+        for (last = first; last->next; last = last->next)
+            ;
+        last->next = copy;
+    }
+    return copy;
 }
 
 smtpx_record_t *
 smtpx_frames_find(packet_info *pinfo, guint32 key)
 {
-    wmem_array_t *records = records_of(pinfo);
-    guint next, i, n;
+    smtpx_record_t *rec = records_of(pinfo);
+    guint next, i;
 
-    if (!records)
+    if (!rec)
         return NULL;
     next = GPOINTER_TO_UINT(p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx,
                                              KEY_NEXT));
-    n = wmem_array_get_count(records);
-    for (i = next; i < n; i++) {
-        smtpx_record_t *rec = (smtpx_record_t *)wmem_array_index(records, i);
-        if (!rec->catchup && rec->key == key) {
+    for (i = 0; rec; rec = rec->next, i++) {
+        if (i >= next && !rec->catchup && rec->key == key) {
             p_add_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, KEY_NEXT,
                              GUINT_TO_POINTER(i + 1));
             return rec;
@@ -87,19 +103,22 @@ smtpx_frames_find(packet_info *pinfo, guint32 key)
 guint
 smtpx_frames_count(packet_info *pinfo)
 {
-    wmem_array_t *records = records_of(pinfo);
+    const smtpx_record_t *rec;
+    guint n = 0;
 
-    return records ? wmem_array_get_count(records) : 0;
+    for (rec = records_of(pinfo); rec; rec = rec->next)
+        n++;
+    return n;
 }
 
 smtpx_record_t *
 smtpx_frames_get(packet_info *pinfo, guint i)
 {
-    wmem_array_t *records = records_of(pinfo);
+    smtpx_record_t *rec;
 
-    if (!records || i >= wmem_array_get_count(records))
-        return NULL;
-    return (smtpx_record_t *)wmem_array_index(records, i);
+    for (rec = records_of(pinfo); rec && i > 0; rec = rec->next)
+        i--;
+    return rec;
 }
 
 gboolean

@@ -25,10 +25,10 @@ void
 smtpx_tree_event_span(tvbuff_t *tvb, const smtpx_record_t *rec, guint i,
                       gint *start, gint *len)
 {
-    const smtpx_event_t *ev = rec->events[i];
+    const smtpx_event_t *ev = smtpx_record_events(rec)[i];
     guint avail = tvb_captured_length(tvb);
-    guint64 s = (guint64)rec->base + (rec->in_tvb[i] ? ev->offset : 0);
-    guint64 l = rec->in_tvb[i] ? ev->length : 0;
+    guint64 s = (guint64)rec->base + (smtpx_record_in_tvb(rec)[i] ? ev->offset : 0);
+    guint64 l = smtpx_record_in_tvb(rec)[i] ? ev->length : 0;
 
     if (s > avail) {
         s = avail;
@@ -177,9 +177,9 @@ const guint8 *
 smtpx_tree_event_bytes(tvbuff_t *tvb, const smtpx_record_t *rec, guint i,
                        gint start, gint len)
 {
-    const smtpx_event_t *ev = rec->events[i];
+    const smtpx_event_t *ev = smtpx_record_events(rec)[i];
 
-    if (!rec->in_tvb[i] || ev->began_earlier || len <= 0 || (gsize)len != ev->length)
+    if (!smtpx_record_in_tvb(rec)[i] || ev->began_earlier || len <= 0 || (gsize)len != ev->length)
         return NULL;
     return tvb_get_ptr(tvb, start, len);
 }

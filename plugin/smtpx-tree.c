@@ -24,7 +24,7 @@ static proto_item *
 build_event(proto_tree *st, packet_info *pinfo, tvbuff_t *tvb, const smtpx_record_t *rec,
             guint idx, gint start, gint len, GString *summary, proto_item **verdict_item)
 {
-    const smtpx_event_t *ev = rec->events[idx];
+    const smtpx_event_t *ev = smtpx_record_events(rec)[idx];
     const guint8 *raw = smtpx_tree_event_bytes(tvb, rec, idx, start, len);
     proto_item *item;
 
@@ -78,8 +78,8 @@ add_info(packet_info *pinfo, const smtpx_record_t *rec, guint n_cmds, guint32 ta
     if (n_cmds && smtpx_tree_info_is_data(pinfo)) {
         col_append_str(pinfo->cinfo, COL_INFO, " [SMTPX:");
         for (i = 0; i < rec->n_events; i++)
-            if (rec->events[i]->kind == SMTPX_EV_COMMAND && !rec->events[i]->command->injected)
-                col_append_fstr(pinfo->cinfo, COL_INFO, " %s", rec->events[i]->command->verb_text);
+            if (smtpx_record_events(rec)[i]->kind == SMTPX_EV_COMMAND && !smtpx_record_events(rec)[i]->command->injected)
+                col_append_fstr(pinfo->cinfo, COL_INFO, " %s", smtpx_record_events(rec)[i]->command->verb_text);
         col_append_str(pinfo->cinfo, COL_INFO, "]");
     }
     if (smtpx_pref_info_tags && tags) {
@@ -166,7 +166,7 @@ smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     }
     summary = g_string_new(NULL);
     for (i = 0; i < rec->n_events; i++) {
-        const smtpx_event_t *ev = rec->events[i];
+        const smtpx_event_t *ev = smtpx_record_events(rec)[i];
         proto_item *item, *verdict_item = NULL;
         gint start, len;
 
