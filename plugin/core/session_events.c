@@ -241,8 +241,9 @@ sess_reclaim_loose(smtpx_session_t *s)
 {
     GList *l;
     guint i;
+    guint n = s->loose_txns->len + s->loose_msgs->len;
 
-    if (s->loose_txns->len + s->loose_msgs->len < s->loose_sweep_at)
+    if (n == 0 || n < s->loose_sweep_at)
         return;
     s->loose_epoch++;
     for (l = s->pending.head; l; l = l->next) {
