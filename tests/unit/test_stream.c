@@ -156,6 +156,19 @@ summary(GPtrArray *out)
     return g_string_free(s, FALSE);
 }
 
+/* Feeds s as run_split does and checks that its summary is want. */
+static void
+expect_summary(const char *s, gsize len, const gsize *splits, gsize nsplits, gsize step,
+               const char *want)
+{
+    GPtrArray *out = run_split(0, s, len, splits, nsplits, step);
+    char *got = summary(out);
+
+    g_assert_cmpstr(got, ==, want);
+    g_free(got);
+    g_ptr_array_unref(out);
+}
+
 /* ------------------------------------------------------------------ */
 
 static void
@@ -311,20 +324,10 @@ test_data_every_split(void)
     for (i = 1; i < len; i++) {
         for (j = i; j < len; j++) {
             gsize splits[2] = { i, j };
-            GPtrArray *out = run_split(0, s, len, splits, 2, 0);
-            char *got = summary(out);
-            g_assert_cmpstr(got, ==, want);
-            g_free(got);
-            g_ptr_array_unref(out);
+            expect_summary(s, len, splits, 2, 0, want);
         }
     }
-    {
-        GPtrArray *out = run_split(0, s, len, NULL, 0, 1);
-        char *got = summary(out);
-        g_assert_cmpstr(got, ==, want);
-        g_free(got);
-        g_ptr_array_unref(out);
-    }
+    expect_summary(s, len, NULL, 0, 1, want);
     g_free(want);
     g_ptr_array_unref(whole);
 }
@@ -502,21 +505,11 @@ test_data_lookalike_after_runs(void)
     for (i = 1; i < len; i++) {
         for (j = i; j < len; j += 3) {
             gsize splits[2] = { i, j };
-            GPtrArray *out = run_split(0, s, len, splits, 2, 0);
-            char *got = summary(out);
-
-            g_assert_cmpstr(got, ==, want);
-            g_free(got);
-            g_ptr_array_unref(out);
+            expect_summary(s, len, splits, 2, 0, want);
         }
     }
     for (i = 1; i <= 5; i++) {
-        GPtrArray *out = run_split(0, s, len, NULL, 0, i);
-        char *got = summary(out);
-
-        g_assert_cmpstr(got, ==, want);
-        g_free(got);
-        g_ptr_array_unref(out);
+        expect_summary(s, len, NULL, 0, i, want);
     }
     g_free(want);
     g_ptr_array_unref(whole);
