@@ -97,11 +97,13 @@ const smtpx_exception_t *smtpx_exceptions_get(gsize *n);
 
 /* ---- smtpx-frames.c: per-frame records ---------------------------------- */
 
-/* What one dissector call on the first pass produced (file scope).  One
- * wmem block per record: the record, then its n_events event pointers,
- * then their in_tvb flags (smtpx_record_events(), smtpx_record_in_tvb());
- * no per-record arrays, nothing kept beyond what later passes read
- * (issue 10).  Records do not move once stored. */
+/*
+ * What one dissector call on the first pass produced (file scope).  One
+ * wmem block per record: the record, then its n_events compact events
+ * (smtpx_cev_t), then the bytes of the events made again on each showing
+ * (issue 10: a finished transaction keeps a few dozen bytes per event, not
+ * the session's parsed events).  Records do not move once stored.
+ */
 typedef struct smtpx_record {
     struct smtpx_record *next; /* the frame's next record, or NULL */
     guint    n_events;
@@ -112,30 +114,104 @@ typedef struct smtpx_record {
     guint8   catchup;          /* made by the catch-up postdissector */
 } smtpx_record_t;
 
-/* The record's events: n_events borrowed pointers, owned by the session. */
+/* smtpx_cev_t flags */
+#define SMTPX_CEV_IN_TVB        0x01  /* offset/length are in this call's
+                                         bytes (not a gap, not held bytes
+                                         of an earlier frame) */
+#define SMTPX_CEV_REBUILT       0x02  /* made again from its bytes
+                                         (smtpx_event_rebuild); else full */
+#define SMTPX_CEV_BEGAN_EARLIER 0x04
+#define SMTPX_CEV_INJECTED      0x08
+#define SMTPX_CEV_PIPELINED     0x10
+#define SMTPX_CEV_INTERMEDIATE  0x20
+#define SMTPX_CEV_EHLO          0x40
+
+/* One event of a record.  Not REBUILT and kind COMMAND/REPLY/MESSAGE/
+ * END_OF_DATA/TXN/ANOMALY: ptr is the session's event (borrowed, lives
+ * until the file closes).  REBUILT: a COMMAND or REPLY made again from
+ * length bytes after the record's events (in order), with linked_frame
+ * (response or request frame), ptr the reply's cmd_name (file scope) and
+ * request_delta_ns (reply time minus request time); an AUTH_LINE or DATA
+ * (no bytes), ptr the DATA's message (borrowed). */
+typedef struct {
+    guint8   kind;             /* smtpx_event_kind_t */
+    guint8   dir;              /* smtpx_dir_t */
+    guint8   flags;            /* SMTPX_CEV_* */
+    guint8   cmd_verb;         /* REPLY: smtpx_verb_t of what it answers */
+    guint32  offset;
+    guint32  length;
+    guint32  linked_frame;
+    const void *ptr;
+    gint64   request_delta_ns;
+} smtpx_cev_t;
+
+/* The record's compact events. */
+static inline smtpx_cev_t *
+smtpx_record_cevs(const smtpx_record_t *rec)
+{
+    return (smtpx_cev_t *)(void *)(((smtpx_record_t *)(void *)(gsize)rec) + 1);
+}
+
+/* A record as it is shown: the stored record's members, then n_events
+ * event pointers and their in_tvb flags (packet scope, smtpx_frames_view). */
+typedef struct {
+    smtpx_record_t rec;        /* a copy of the stored one */
+    const smtpx_record_t *stored;
+    smtpx_event_t *const *events;
+    const guint8 *in_tvb;      /* per event: SMTPX_CEV_IN_TVB was set */
+} smtpx_record_view_t;
+
+/* The view's events: n_events pointers, valid for this packet. */
 static inline smtpx_event_t *const *
 smtpx_record_events(const smtpx_record_t *rec)
 {
-    return (smtpx_event_t *const *)(const void *)(rec + 1);
+    return ((const smtpx_record_view_t *)(const void *)rec)->events;
 }
 
-/* Per event: its offset and length are in this call's bytes (not a gap,
- * not held bytes of an earlier frame); n_events flags, 0 or 1. */
+/* Per event: its offset and length are in this call's bytes; 0 or 1. */
 static inline const guint8 *
 smtpx_record_in_tvb(const smtpx_record_t *rec)
 {
-    return (const guint8 *)(const void *)(smtpx_record_events(rec) + rec->n_events);
+    return ((const smtpx_record_view_t *)(const void *)rec)->in_tvb;
+}
+
+/* What the first pass hands smtpx_frames_store per event. */
+typedef struct {
+    smtpx_event_t *ev;         /* the session's */
+    gboolean in_tvb;
+    gboolean released;         /* smtpx_session_release took it: store it
+                                  compact (bytes: its span for a COMMAND or
+                                  REPLY, packet scope) */
+    const guint8 *bytes;
+} smtpx_frames_event_t;
+
+/* The capture time of the frame, as the session is fed it. */
+static inline smtpx_time_t
+smtpx_time_of(const packet_info *pinfo)
+{
+    smtpx_time_t t;
+
+    t.secs = (gint64)pinfo->abs_ts.secs;
+    t.nsecs = (gint32)pinfo->abs_ts.nsecs;
+    return t;
 }
 
 /* A key for the bytes a call is given (later passes find records by it). */
 guint32 smtpx_frames_key(tvbuff_t *tvb);
 /* First pass: keeps a copy of rec (its n_events and next are ignored)
- * with the frame, followed by n_events event pointers (borrowed) and
- * their in_tvb flags copied from events and in_tvb (both may be NULL when
- * n_events is 0); returns the copy. */
+ * with the frame and its n_events events, compact where released; sets a
+ * released command's user to its compact event and fills the
+ * linked_frame of the compact command a reply answers; returns the copy. */
 smtpx_record_t *smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
-                                   smtpx_event_t *const *events, const guint8 *in_tvb,
-                                   guint n_events);
+                                   const smtpx_frames_event_t *events, guint n_events);
+/* Whether ev (of this frame's first pass) can be stored compact: a
+ * COMMAND or REPLY with its span's bytes (bytes not NULL), an AUTH_LINE or
+ * DATA; ask before smtpx_session_release. */
+gboolean smtpx_frames_compactable(packet_info *pinfo, const smtpx_event_t *ev,
+                                  const guint8 *bytes);
+/* The record as shown in this dissection (packet scope): compact events
+ * made again (those whose bytes no longer parse are left out). */
+const smtpx_record_t *smtpx_frames_view(packet_info *pinfo, const smtpx_record_t *stored);
 /* Later passes: the next stored dissector record with this key, or NULL. */
 smtpx_record_t *smtpx_frames_find(packet_info *pinfo, guint32 key);
 /* Every stored record of the frame: count, and one by index. */
@@ -149,6 +225,10 @@ gboolean smtpx_frames_dissected(packet_info *pinfo);
 
 /* ---- smtpx-tree.c: the tree from a record ------------------------------- */
 
+/* Whether a record shown now would be seen at all: the tree is wanted,
+ * or a column, an expert or SMTPX tap listens (issue 10). */
+gboolean smtpx_tree_needed(packet_info *pinfo, proto_tree *tree);
+/* rec: a view (smtpx_frames_view). */
 void smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                       const smtpx_record_t *rec);
 /* An expert info on item whose text may be long (smtpx-tree.c): the message

@@ -73,16 +73,6 @@ smtpx_dissect_cleanup(void)
     smtpx_catchup_reset();
 }
 
-static smtpx_time_t
-smtpx_time_of(const packet_info *pinfo)
-{
-    smtpx_time_t t;
-
-    t.secs = (gint64)pinfo->abs_ts.secs;
-    t.nsecs = (gint32)pinfo->abs_ts.nsecs;
-    return t;
-}
-
 /* The server is the end on the port that matched (or Decode As). */
 static void
 set_server(smtpx_conv_t *c, const packet_info *pinfo)
@@ -217,6 +207,9 @@ typedef struct {
     packet_info  *pinfo;
     GPtrArray    *events;     /* smtpx_event_t *, borrowed */
     GByteArray   *in_tvb;     /* one flag per event */
+    GPtrArray    *bytes;      /* per event: a packet-scope copy of the
+                                 span of a rebuildable COMMAND or REPLY,
+                                 else NULL */
     guint         base;       /* offset of the span from this call's bytes */
 } feed_t;
 
@@ -236,8 +229,18 @@ feed_span(const smtpx_tcp_span_t *sp, void *user)
                            sp->data, sp->len, f->events);
     if (mine)
         f->base = (guint)sp->offset;
-    for (; before < f->events->len; before++)
+    for (; before < f->events->len; before++) {
+        const smtpx_event_t *ev = (const smtpx_event_t *)g_ptr_array_index(f->events, before);
+        guint8 *copy = NULL;
+
         g_byte_array_append(f->in_tvb, &mine, 1);
+        /* What the session parsed, for showing it again (issue 10). */
+        if (ev->rebuildable && sp->kind == SMTPX_TCP_SPAN_DATA && ev->length > 0 &&
+            ev->offset + ev->length <= sp->len)
+            copy = (guint8 *)wmem_memdup(SMTPX_PACKET_POOL(f->pinfo),
+                                               sp->data + ev->offset, ev->length);
+        g_ptr_array_add(f->bytes, copy);
+    }
 }
 
 /* First pass: the new bytes of this call through the tracker and the
@@ -259,6 +262,7 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
     f.pinfo = pinfo;
     f.events = g_ptr_array_new();
     f.in_tvb = g_byte_array_new();
+    f.bytes = g_ptr_array_new();
     dir = direction_of(f.conv, pinfo);
     was_accepted = smtpx_session_starttls_accepted(f.conv->session);
     if (decrypted && !f.conv->tls_seen) {
@@ -296,27 +300,46 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
      * record is not kept for bytes that are only carried on, such as the
      * middle of a long line); later passes find none and show nothing, as
      * this pass does. */
-    if (f.events->len || rec.starttls)
-        stored = smtpx_frames_store(pinfo, &rec, (smtpx_event_t *const *)f.events->pdata,
-                                    f.in_tvb->data, f.events->len);
+    if (f.events->len || rec.starttls) {
+        smtpx_frames_event_t *in = wmem_alloc0_array(SMTPX_PACKET_POOL(pinfo),
+                                                     smtpx_frames_event_t, f.events->len + 1);
+        guint i;
+
+        /* Issue 10: what can be made again from its bytes is handed back
+         * to the session and kept compact. */
+        for (i = 0; i < f.events->len; i++) {
+            in[i].ev = (smtpx_event_t *)g_ptr_array_index(f.events, i);
+            in[i].in_tvb = f.in_tvb->data[i] != 0;
+            in[i].bytes = (const guint8 *)g_ptr_array_index(f.bytes, i);
+            in[i].released = smtpx_frames_compactable(pinfo, in[i].ev, in[i].bytes) &&
+                             smtpx_session_release(f.conv->session, in[i].ev);
+        }
+        stored = smtpx_frames_store(pinfo, &rec, in, f.events->len);
+    }
     g_ptr_array_free(f.events, TRUE);
     g_byte_array_free(f.in_tvb, TRUE);
+    g_ptr_array_free(f.bytes, TRUE);
     return stored;
 }
 
 void
 smtpx_show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_record_t *rec)
 {
+    const smtpx_record_t *view;
+
     if (smtpx_frames_shown(pinfo, rec, TRUE))
         return;
     if (rec->starttls && smtpx_tls_handle)
         tls_set_appdata_dissector(smtpx_tls_handle, pinfo, smtpx_handle);
 
-    smtpx_tree_build(tvb, pinfo, tree, rec);
-    if (rec->n_events) {
+    if (rec->n_events == 0 || !smtpx_tree_needed(pinfo, tree))
+        return;
+    view = smtpx_frames_view(pinfo, rec);
+    smtpx_tree_build(tvb, pinfo, tree, view);
+    if (view->n_events) {
         smtpx_tap_info_t *ti = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_tap_info_t);
-        ti->events = smtpx_record_events(rec);
-        ti->n_events = rec->n_events;
+        ti->events = smtpx_record_events(view);
+        ti->n_events = view->n_events;
         ti->glue_anomalies = smtpx_dkim_glue_raised(pinfo);
         tap_queue_packet(smtpx_tap, pinfo, ti);
     }

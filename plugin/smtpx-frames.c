@@ -53,22 +53,170 @@ smtpx_frames_key(tvbuff_t *tvb)
     return h;
 }
 
+/* A reply's cmd_name, once per file (the names are few: verbs, the
+ * "<greeting>" and "<end-of-data>"; an unknown verb as sent). */
+static const char *
+intern_name(const char *name)
+{
+    static wmem_map_t *names;
+    char *kept;
+
+    if (!name)
+        return NULL;
+    if (!names)
+        names = wmem_map_new_autoreset(wmem_epan_scope(), wmem_file_scope(), g_str_hash,
+                                       g_str_equal);
+    kept = (char *)wmem_map_lookup(names, name);
+    if (!kept) {
+        kept = wmem_strdup(wmem_file_scope(), name);
+        wmem_map_insert(names, kept, kept);
+    }
+    return kept;
+}
+
+/* Kinds whose compact form carries the bytes they are made again from. */
+static gboolean
+has_bytes(smtpx_event_kind_t kind)
+{
+    return kind == SMTPX_EV_COMMAND || kind == SMTPX_EV_REPLY;
+}
+
+#define NS_PER_S G_GINT64_CONSTANT(1000000000)
+#define MAX_DELTA_S G_GINT64_CONSTANT(9000000000)
+
+/* Reply time minus request time in nanoseconds; FALSE when it does not
+ * fit (then the reply is kept whole). */
+static gboolean
+time_delta(smtpx_time_t reply, smtpx_time_t request, gint64 *out)
+{
+    gint64 ds = reply.secs - request.secs;
+
+    if (ds > MAX_DELTA_S || ds < -MAX_DELTA_S)
+        return FALSE;
+    *out = ds * NS_PER_S + (gint64)(reply.nsecs - request.nsecs);
+    return TRUE;
+}
+
+static smtpx_time_t
+time_minus(smtpx_time_t t, gint64 delta_ns)
+{
+    gint64 ns = (gint64)t.nsecs - delta_ns % NS_PER_S;
+
+    t.secs -= delta_ns / NS_PER_S;
+    if (ns < 0) {
+        ns += NS_PER_S;
+        t.secs--;
+    } else if (ns >= NS_PER_S) {
+        ns -= NS_PER_S;
+        t.secs++;
+    }
+    t.nsecs = (gint32)ns;
+    return t;
+}
+
+gboolean
+smtpx_frames_compactable(packet_info *pinfo, const smtpx_event_t *ev, const guint8 *bytes)
+{
+    smtpx_time_t now = smtpx_time_of(pinfo);
+    gint64 delta;
+
+    if (ev->frame != pinfo->num || ev->offset > G_MAXUINT32 || ev->length > G_MAXUINT32)
+        return FALSE;
+    switch (ev->kind) {
+    case SMTPX_EV_COMMAND:
+        return bytes != NULL && ev->command != NULL;
+    case SMTPX_EV_REPLY:
+        return bytes != NULL && ev->reply != NULL &&
+               ev->reply->reply_time.secs == now.secs &&
+               ev->reply->reply_time.nsecs == now.nsecs &&
+               (guint)ev->reply->cmd_verb <= G_MAXUINT8 &&
+               time_delta(now, ev->reply->request_time, &delta);
+    case SMTPX_EV_DATA:
+    case SMTPX_EV_AUTH_LINE:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+/* The compact form of a released event (smtpx_frames_compactable said
+ * yes before the session took it). */
+static void
+compact(packet_info *pinfo, const smtpx_frames_event_t *in, smtpx_cev_t *c)
+{
+    const smtpx_event_t *ev = in->ev;
+
+    c->kind = (guint8)ev->kind;
+    c->dir = (guint8)ev->dir;
+    c->offset = (guint32)ev->offset;
+    c->length = (guint32)ev->length;
+    c->flags = SMTPX_CEV_REBUILT | (in->in_tvb ? SMTPX_CEV_IN_TVB : 0) |
+               (ev->began_earlier ? SMTPX_CEV_BEGAN_EARLIER : 0);
+    switch (ev->kind) {
+    case SMTPX_EV_COMMAND:
+        c->linked_frame = ev->command->response_frame;
+        c->flags |= (ev->command->injected ? SMTPX_CEV_INJECTED : 0) |
+                    (ev->command->pipelined ? SMTPX_CEV_PIPELINED : 0);
+        break;
+    case SMTPX_EV_REPLY:
+        time_delta(smtpx_time_of(pinfo), ev->reply->request_time, &c->request_delta_ns);
+        c->cmd_verb = (guint8)ev->reply->cmd_verb;
+        c->linked_frame = ev->reply->request_frame;
+        c->ptr = intern_name(ev->reply->cmd_name);
+        c->flags |= (ev->reply->injected ? SMTPX_CEV_INJECTED : 0) |
+                    (ev->reply->intermediate ? SMTPX_CEV_INTERMEDIATE : 0) |
+                    (ev->reply->ehlo ? SMTPX_CEV_EHLO : 0);
+        break;
+    case SMTPX_EV_DATA:
+        c->ptr = ev->message;
+        break;
+    default:
+        break;
+    }
+}
+
 smtpx_record_t *
 smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
-                   smtpx_event_t *const *events, const guint8 *in_tvb, guint n_events)
+                   const smtpx_frames_event_t *events, guint n_events)
 {
     smtpx_record_t *first = records_of(pinfo), *copy, *last;
-    gsize ev_bytes = sizeof(smtpx_event_t *) * n_events;
-    guint8 *block = (guint8 *)wmem_alloc(wmem_file_scope(),
-                                         sizeof(smtpx_record_t) + ev_bytes + n_events);
+    smtpx_cev_t *cevs;
+    guint8 *block, *bytes;
+    gsize n_bytes = 0;
+    guint i;
 
+    for (i = 0; i < n_events; i++)
+        if (events[i].released && has_bytes(events[i].ev->kind))
+            n_bytes += events[i].ev->length;
+    block = (guint8 *)wmem_alloc(wmem_file_scope(),
+                                 sizeof(smtpx_record_t) + sizeof(smtpx_cev_t) * n_events + n_bytes);
     copy = (smtpx_record_t *)(void *)block;
     *copy = *rec;
     copy->next = NULL;
     copy->n_events = n_events;
-    if (n_events) {
-        memcpy(block + sizeof(smtpx_record_t), events, ev_bytes);
-        memcpy(block + sizeof(smtpx_record_t) + ev_bytes, in_tvb, n_events);
+    cevs = smtpx_record_cevs(copy);
+    bytes = (guint8 *)(cevs + n_events);
+    for (i = 0; i < n_events; i++) {
+        smtpx_event_t *ev = events[i].ev;
+        smtpx_cev_t *c = &cevs[i];
+
+        memset(c, 0, sizeof *c);
+        if (events[i].released) {
+            compact(pinfo, &events[i], c);
+            if (has_bytes(ev->kind)) {
+                memcpy(bytes, events[i].bytes, c->length);
+                bytes += c->length;
+            }
+            if (ev->kind == SMTPX_EV_COMMAND)
+                ev->command->user = c;
+        } else {
+            c->kind = (guint8)ev->kind;
+            c->flags = events[i].in_tvb ? SMTPX_CEV_IN_TVB : 0;
+            c->ptr = ev;
+        }
+        /* The command this reply answers learns its response frame. */
+        if (ev->kind == SMTPX_EV_REPLY && ev->reply && ev->reply->answered_user)
+            ((smtpx_cev_t *)ev->reply->answered_user)->linked_frame = ev->frame;
     }
     if (!first) {
         p_add_proto_data(wmem_file_scope(), pinfo, proto_smtpx, KEY_RECORDS, copy);
@@ -78,6 +226,98 @@ smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
         last->next = copy;
     }
     return copy;
+}
+
+/* Rebuilt events of one view go when the packet's memory goes. */
+static gboolean
+free_rebuilt(wmem_allocator_t *allocator _U_, wmem_cb_event_t event _U_, void *data)
+{
+    GPtrArray *a = (GPtrArray *)data;
+    guint i;
+
+    for (i = 0; i < a->len; i++)
+        smtpx_event_free((smtpx_event_t *)g_ptr_array_index(a, i));
+    g_ptr_array_free(a, TRUE);
+    return FALSE;
+}
+
+/* Event i of a view from its compact form; NULL when its bytes no longer
+ * parse (they are the bytes the session parsed, so this does not
+ * happen). */
+static smtpx_event_t *
+make_event(packet_info *pinfo, const smtpx_cev_t *c, const guint8 *bytes, GPtrArray **rebuilt)
+{
+    smtpx_rebuild_context_t ctx;
+    smtpx_event_t *ev;
+
+    if (!(c->flags & SMTPX_CEV_REBUILT))
+        return (smtpx_event_t *)(gsize)c->ptr;
+    if (c->kind == SMTPX_EV_DATA || c->kind == SMTPX_EV_AUTH_LINE) {
+        ev = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_event_t);
+        ev->kind = (smtpx_event_kind_t)c->kind;
+        ev->dir = (smtpx_dir_t)c->dir;
+        ev->frame = pinfo->num;
+        ev->offset = c->offset;
+        ev->length = c->length;
+        ev->began_earlier = (c->flags & SMTPX_CEV_BEGAN_EARLIER) != 0;
+        ev->message = (smtpx_message_event_t *)(gsize)c->ptr;
+        return ev;
+    }
+    memset(&ctx, 0, sizeof ctx);
+    ctx.kind = (smtpx_event_kind_t)c->kind;
+    ctx.dir = (smtpx_dir_t)c->dir;
+    ctx.frame = pinfo->num;
+    ctx.offset = c->offset;
+    ctx.injected = (c->flags & SMTPX_CEV_INJECTED) != 0;
+    ctx.pipelined = (c->flags & SMTPX_CEV_PIPELINED) != 0;
+    ctx.linked_frame = c->linked_frame;
+    ctx.cmd_name = (const char *)c->ptr;
+    ctx.cmd_verb = (smtpx_verb_t)c->cmd_verb;
+    ctx.reply_time = smtpx_time_of(pinfo);
+    ctx.request_time = time_minus(ctx.reply_time, c->request_delta_ns);
+    ctx.intermediate = (c->flags & SMTPX_CEV_INTERMEDIATE) != 0;
+    ctx.has_ehlo = (c->flags & SMTPX_CEV_EHLO) != 0;
+    ev = smtpx_event_rebuild(&ctx, bytes, c->length);
+    if (ev) {
+        if (!*rebuilt) {
+            *rebuilt = g_ptr_array_new();
+            wmem_register_callback(SMTPX_PACKET_POOL(pinfo), free_rebuilt, *rebuilt);
+        }
+        g_ptr_array_add(*rebuilt, ev);
+    }
+    return ev;
+}
+
+const smtpx_record_t *
+smtpx_frames_view(packet_info *pinfo, const smtpx_record_t *stored)
+{
+    smtpx_record_view_t *v = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_record_view_t);
+    const smtpx_cev_t *cevs = smtpx_record_cevs(stored);
+    const guint8 *bytes = (const guint8 *)(cevs + stored->n_events);
+    smtpx_event_t **events = wmem_alloc0_array(SMTPX_PACKET_POOL(pinfo), smtpx_event_t *,
+                                               stored->n_events + 1);
+    guint8 *in_tvb = (guint8 *)wmem_alloc0(SMTPX_PACKET_POOL(pinfo), stored->n_events + 1);
+    GPtrArray *rebuilt = NULL;
+    guint i, n = 0;
+
+    for (i = 0; i < stored->n_events; i++) {
+        const smtpx_cev_t *c = &cevs[i];
+        smtpx_event_t *ev = make_event(pinfo, c, bytes, &rebuilt);
+
+        if ((c->flags & SMTPX_CEV_REBUILT) && has_bytes((smtpx_event_kind_t)c->kind))
+            bytes += c->length;
+        if (!ev)
+            continue;
+        events[n] = ev;
+        in_tvb[n] = (c->flags & SMTPX_CEV_IN_TVB) ? 1 : 0;
+        n++;
+    }
+    v->rec = *stored;
+    v->rec.n_events = n;
+    v->stored = stored;
+    v->events = events;
+    v->in_tvb = in_tvb;
+    return &v->rec;
 }
 
 smtpx_record_t *

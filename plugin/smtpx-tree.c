@@ -134,6 +134,12 @@ anything_seen(packet_info *pinfo)
     return expert_tap < 0 || have_tap_listener(expert_tap);
 }
 
+gboolean
+smtpx_tree_needed(packet_info *pinfo, proto_tree *tree)
+{
+    return tree_wanted(tree) || anything_seen(pinfo);
+}
+
 void
 smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                  const smtpx_record_t *rec)

@@ -131,6 +131,7 @@ smtpx_session_new(const smtpx_config_t *cfg)
     streams_new(s);
     s->events = g_ptr_array_new_with_free_func(sess_event_free);
     s->scratch = g_ptr_array_new_with_free_func(sess_event_free);
+    s->released = g_ptr_array_new();
     s->messages = g_ptr_array_new_with_free_func(sess_message_free);
     s->txns = g_ptr_array_new_with_free_func(sess_txn_free);
     s->loose_txns = g_ptr_array_new_with_free_func(sess_txn_free);
@@ -148,6 +149,8 @@ smtpx_session_free(smtpx_session_t *s)
 {
     if (!s)
         return;
+    sess_free_released(s);
+    g_ptr_array_unref(s->released);
     sess_pending_clear(s);
     smtpx_reply_free(s->ph.reply);
     smtpx_stream_free(s->st[0]);
@@ -262,6 +265,7 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     s->out = events;
     sess_drop_transient(s);
     streams_ensure(s);
+    s->data = data;
     s->len = len;
     s->feed_no++;
 
@@ -327,6 +331,7 @@ out:
     sess_promote_transient(s);
     streams_release(s);
     s->out = NULL;
+    s->data = NULL;
 }
 
 void
@@ -344,6 +349,7 @@ smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     s->out = events;
     sess_drop_transient(s);
     streams_ensure(s);
+    s->data = NULL;
     s->len = 0;
     s->feed_no++;
 

@@ -9,9 +9,11 @@
  * epan glue turns into tree items.
  *
  * Ownership: every event handed out, and everything it points to, belongs
- * to the session and lives until smtpx_session_free().  Events are never moved, so
- * a pointer kept by the caller stays valid; a few members of an event
- * (command->response_frame, message->size...) are filled in by later feeds.
+ * to the session and lives until smtpx_session_free(), unless the caller
+ * hands it back with smtpx_session_release() (then it lives until the next
+ * feed).  Events are never moved, so a pointer kept by the caller stays
+ * valid; a few members of an event (command->response_frame,
+ * message->size...) are filled in by later feeds.
  *
  * Event semantics (implemented in session.c, framing in stream.h):
  * - Replies are matched in order to the oldest unanswered entry: the banner
@@ -101,6 +103,9 @@ typedef struct {
     gboolean  injected;      /* sent after STARTTLS before TLS (see anomaly) */
     gboolean  auth_initial_response; /* AUTH carried an initial response
                                 (RFC 4954 4); the response is never kept */
+    gpointer  user;          /* the caller's, NULL at first; given back as
+                                answered_user by the reply that sets
+                                response_frame (smtpx_session_release) */
 } smtpx_command_event_t;
 
 typedef struct {
@@ -117,6 +122,9 @@ typedef struct {
     gboolean  injected;
     gboolean  intermediate;  /* a 334 to AUTH: the command is still pending
                                 and the next reply answers it again */
+    gpointer  answered_user; /* when this reply set the response_frame of
+                                its command: that command's user, else NULL */
+    char     *owned_name;    /* internal: cmd_name when it is a copy */
 } smtpx_reply_event_t;
 
 typedef struct {
@@ -187,6 +195,11 @@ typedef struct {
     gboolean  transient;     /* internal: past smtpx.max_records or
                                 smtpx.max_transactions, never handed
                                 out, freed at the next feed */
+    gboolean  rebuildable;   /* COMMAND, REPLY: its line(s) lie whole and
+                                unchanged at offset/length of the data fed,
+                                none cut at max_line, so smtpx_event_rebuild
+                                gives the same command or reply back */
+    gboolean  released;      /* internal: smtpx_session_release took it */
 } smtpx_event_t;
 
 /* Defaults of the caps a user may move (README, "Caps on what a peer
@@ -267,6 +280,59 @@ void smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
 gboolean smtpx_session_starttls_accepted(const smtpx_session_t *s);
 void smtpx_session_set_tls(smtpx_session_t *s, gboolean tls);
 gboolean smtpx_session_tls(const smtpx_session_t *s);
+
+/*
+ * Handing events over (issue 10: what a finished transaction keeps).
+ *
+ * smtpx_session_release - the caller will not read ev after this feed.
+ * ev: an event the last smtpx_session_feed/gap call handed out.  Only an
+ *   event that can be rebuilt from its bytes and context is taken: kind
+ *   COMMAND or REPLY with rebuildable set, AUTH_LINE or DATA, no
+ *   anomalies, not yet released; a MAIL command whose transaction still
+ *   needs its path from the event is kept too.
+ * Returns TRUE when ev is taken: it stays valid, unchanged, until the next
+ *   feed, gap or free of s, which frees it (its command stays with the
+ *   pending queue as long as a reply may answer it; a reply to such a
+ *   command then carries the command's user pointer in answered_user).
+ *   FALSE: ev stays owned by s as before.
+ */
+gboolean smtpx_session_release(smtpx_session_t *s, smtpx_event_t *ev);
+
+/* What smtpx_event_rebuild needs besides the bytes: the event's own
+ * members that its bytes do not give (copied from the event the session
+ * handed out, or kept by the caller). */
+typedef struct {
+    smtpx_event_kind_t kind;     /* COMMAND or REPLY */
+    smtpx_dir_t dir;
+    guint32   frame;
+    gsize     offset;
+    gboolean  injected;
+    gboolean  pipelined;         /* COMMAND */
+    guint32   linked_frame;      /* COMMAND: response_frame; REPLY:
+                                    request_frame */
+    const char *cmd_name;        /* REPLY: borrowed, kept by the caller */
+    smtpx_verb_t cmd_verb;       /* REPLY */
+    smtpx_time_t request_time;   /* REPLY */
+    smtpx_time_t reply_time;     /* REPLY */
+    gboolean  intermediate;      /* REPLY */
+    gboolean  has_ehlo;          /* REPLY: the session parsed it as EHLO */
+} smtpx_rebuild_context_t;
+
+/*
+ * smtpx_event_rebuild - the COMMAND or REPLY event of a rebuildable event,
+ * made again from the bytes it covered: bytes/len are the event's whole
+ * span (the line or lines with their line endings, not NUL-terminated).
+ * The command is parsed as session_commands.c parses it (RFC 5321 4.1),
+ * the reply line by line (4.2), and EHLO keywords when has_ehlo (RFC 5321
+ * 4.1.1.1); anomalies are not made again (a released event had none).
+ * Bytes that do not end in LF, or a reply whose lines do not complete it,
+ * give NULL.  Returns a new event owned by the caller: free it with
+ * smtpx_event_free (cmd_name stays borrowed).
+ */
+smtpx_event_t *smtpx_event_rebuild(const smtpx_rebuild_context_t *ctx,
+                                   const guint8 *bytes, gsize len);
+/* Frees an event from smtpx_event_rebuild (NULL: nothing). */
+void smtpx_event_free(smtpx_event_t *ev);
 
 /* Name of an anomaly for the filter "smtpx.analysis.<name>" (static). */
 const char *smtpx_anomaly_name(smtpx_anomaly_kind_t kind);

@@ -272,12 +272,12 @@ parse_mail_rcpt(smtpx_event_t *ev, smtpx_command_event_t *ce,
  * arguments say, parsed per verb (nothing in the session changes yet).
  * *limit gets the longest line RFC 5321 4.5.3.1.4 allows it.
  */
-static smtpx_command_event_t *
-command_event(const smtpx_stream_item_t *it, const smtpx_command_t *cmd,
-              smtpx_event_t *ev, gboolean injected, gsize *limit)
+smtpx_command_event_t *
+sess_command_event_build(const guint8 *line, gsize line_len, const smtpx_command_t *cmd,
+                         smtpx_event_t *ev, gboolean injected, gsize *limit)
 {
-    const guint8 *args = it->line + MIN(cmd->args_offset, it->line_len);
-    gsize alen = it->line_len - MIN(cmd->args_offset, it->line_len);
+    const guint8 *args = line + MIN(cmd->args_offset, line_len);
+    gsize alen = line_len - MIN(cmd->args_offset, line_len);
     smtpx_command_event_t *ce = g_new0(smtpx_command_event_t, 1);
 
     ev->command = ce;
@@ -564,15 +564,22 @@ sess_client_command(smtpx_session_t *s, const smtpx_stream_item_t *it,
     smtpx_event_t *ev = sess_emit(s, SMTPX_EV_COMMAND, SMTPX_DIR_CLIENT,
                              it->offset, it->length, it->began_earlier);
     gsize limit;
-    smtpx_command_event_t *ce = command_event(it, cmd, ev, injected, &limit);
+    smtpx_command_event_t *ce = sess_command_event_build(it->line, it->line_len, cmd, ev,
+                                                         injected, &limit);
     pending_t *p;
     txn_t *abort_now;
 
+    ev->rebuildable = sess_line_rebuildable(s, it);
     smtpx_command_free(cmd);
     if (injected)
         return;
     command_sequence(s, it, ev, ce, limit);
-    p = sess_pending_new(P_CMD, ce->verb, ce->verb_text, s);
+    /* A known verb's name is static (verb_text is the same string), so
+     * what names the command outlives its event (a transaction's end
+     * reason, a reply's cmd_name). */
+    p = sess_pending_new(P_CMD, ce->verb,
+                         ce->verb != SMTPX_VERB_UNKNOWN ? smtpx_verb_name(ce->verb) : ce->verb_text,
+                         s);
     p->cmd = ce;
     if (ev->transient) {
         /* Past max_records (issue 14): the command lives as long as its

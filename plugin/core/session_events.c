@@ -53,11 +53,12 @@ sess_command_event_free(smtpx_command_event_t *c)
     g_free(c);
 }
 
-static void
-reply_event_free(smtpx_reply_event_t *r)
+void
+sess_reply_event_free(smtpx_reply_event_t *r)
 {
     if (!r)
         return;
+    g_free(r->owned_name);
     smtpx_reply_free(r->reply);
     smtpx_ehlo_free(r->ehlo);
     g_free(r);
@@ -74,7 +75,7 @@ sess_event_free(gpointer p)
         g_ptr_array_unref(ev->anomalies);
     /* Messages and transactions are owned by the session's lists. */
     sess_command_event_free(ev->command);
-    reply_event_free(ev->reply);
+    sess_reply_event_free(ev->reply);
     g_free(ev);
 }
 
@@ -327,7 +328,7 @@ sess_promote_transient(smtpx_session_t *s)
         g_ptr_array_index(s->scratch, i) = NULL;
         sess_command_event_free(ev->command);
         ev->command = NULL;
-        reply_event_free(ev->reply);
+        sess_reply_event_free(ev->reply);
         ev->reply = NULL;
         ev->message = NULL;     /* a loose message (past max_transactions) */
         ev->txn = NULL;
@@ -343,6 +344,7 @@ void
 sess_drop_transient(smtpx_session_t *s)
 {
     g_ptr_array_set_size(s->scratch, 0);
+    sess_free_released(s);
     sess_reclaim_loose(s);
 }
 

@@ -162,6 +162,7 @@ typedef struct {
     gboolean reply_began_earlier;
     guint64 reply_longest;       /* longest line, line ending included */
     gboolean reply_injected;
+    gboolean reply_rebuildable;  /* every line so far whole in its feed */
     gboolean bad_run;
     gboolean unexpected_run;
     gboolean gap_compat;
@@ -180,6 +181,8 @@ struct smtpx_session {
     GPtrArray *events;           /* smtpx_event_t *, owned */
     GPtrArray *scratch;          /* transient events of this feed, owned
                                     (issue 14: past max_records) */
+    GPtrArray *released;         /* events the caller released after the
+                                    last feed, owned; freed at the next */
     guint n_records;             /* record events kept (max_records) */
     guint n_promoted;            /* transient events kept for an anomaly */
     smtpx_ehlo_t *owned_caps;    /* ph.caps when its reply was transient */
@@ -200,6 +203,7 @@ struct smtpx_session {
     guint32 frame;
     smtpx_time_t ts;
     GPtrArray *out;
+    const guint8 *data;          /* the bytes of this feed (len) */
     gsize len;
     gsize body_feed_start;       /* where the body began in this feed */
     gboolean body_began_earlier;
@@ -230,7 +234,19 @@ smtpx_event_t *sess_emit(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_
      gsize offset, gsize length, gboolean began_earlier);
 void sess_event_free(gpointer p);
 void sess_command_event_free(smtpx_command_event_t *c);
+/* session_commands.c: the COMMAND event's content from its line (no
+ * session state read; anomalies of the arguments go to ev unless
+ * injected); *limit: the longest line RFC 5321 4.5.3.1.4 allows it. */
+smtpx_command_event_t *sess_command_event_build(const guint8 *line, gsize line_len,
+                                                const smtpx_command_t *cmd,
+                                                smtpx_event_t *ev, gboolean injected,
+                                                gsize *limit);
 void sess_drop_transient(smtpx_session_t *s);
+void sess_free_released(smtpx_session_t *s);
+/* A line item that lies whole and unchanged in this feed's data at its
+ * offset, not cut (smtpx_event_rebuild can read it again). */
+gboolean sess_line_rebuildable(const smtpx_session_t *s, const smtpx_stream_item_t *it);
+void sess_reply_event_free(smtpx_reply_event_t *r);
 void sess_promote_transient(smtpx_session_t *s);
 void sess_message_free(gpointer p);
 gboolean sess_take_txn_slot(smtpx_session_t *s, const smtpx_event_t *ref);

@@ -307,6 +307,7 @@ complete_reply_work(smtpx_session_t *s, const smtpx_stream_item_t *last,
     s->ph.reply = NULL;
     *out = ev = sess_emit(s, SMTPX_EV_REPLY, SMTPX_DIR_SERVER, start,
               end > start ? end - start : 0, earlier);
+    ev->rebuildable = !earlier && s->ph.reply_rebuildable;
     ev->reply = re;
     re->reply = r;
     re->cmd_verb = SMTPX_VERB_UNKNOWN;
@@ -369,11 +370,15 @@ complete_reply_work(smtpx_session_t *s, const smtpx_stream_item_t *last,
     s->ph.sstate = S_NORMAL;
 
     re->cmd_name = p->name;
+    if (p->cmd && p->name == p->cmd->verb_text)
+        re->cmd_name = re->owned_name = g_strdup(p->name);  /* outlives p */
     re->cmd_verb = p->verb;
     re->request_frame = p->frame;
     re->request_time = p->time;
-    if (p->cmd && p->cmd->response_frame == 0)
+    if (p->cmd && p->cmd->response_frame == 0) {
         p->cmd->response_frame = s->frame;
+        re->answered_user = p->cmd->user;
+    }
     status_checks(s, ev, r, p);
     sess_reply_effects(s, ev, re, p);
 }
@@ -441,7 +446,10 @@ sess_server_line(smtpx_session_t *s, const smtpx_stream_item_t *it)
         s->ph.reply_began_earlier = it->began_earlier;
         s->ph.reply_longest = 0;
         s->ph.reply_injected = s->ph.sstate == S_INJECTED;
+        s->ph.reply_rebuildable = TRUE;
     }
+    if (!sess_line_rebuildable(s, it))
+        s->ph.reply_rebuildable = FALSE;
     if (it->raw_len > s->ph.reply_longest)
         s->ph.reply_longest = it->raw_len;
     if (smtpx_reply_add_line(s->ph.reply, it->line, it->line_len))
