@@ -131,8 +131,9 @@ typedef struct smtpx_record {
  * until the file closes).  REBUILT: a COMMAND or REPLY made again from
  * length bytes after the record's events (in order), with linked_frame
  * (response or request frame), ptr the reply's cmd_name (file scope) and
- * request_delta_ns (reply time minus request time); an AUTH_LINE or DATA
- * (no bytes), ptr the DATA's message (borrowed). */
+ * request_delta_ns (reply time minus request time); an AUTH_LINE, DATA,
+ * MESSAGE, END_OF_DATA or TXN (no bytes), ptr the event's message or
+ * transaction (borrowed: the session keeps them). */
 typedef struct {
     guint8   kind;             /* smtpx_event_kind_t */
     guint8   dir;              /* smtpx_dir_t */
@@ -205,8 +206,9 @@ guint32 smtpx_frames_key(tvbuff_t *tvb);
 smtpx_record_t *smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
                                    const smtpx_frames_event_t *events, guint n_events);
 /* Whether ev (of this frame's first pass) can be stored compact: a
- * COMMAND or REPLY with its span's bytes (bytes not NULL), an AUTH_LINE or
- * DATA; ask before smtpx_session_release. */
+ * COMMAND or REPLY with its span's bytes (bytes not NULL), or an event of
+ * another kind that only points at a message or transaction; ask before
+ * smtpx_session_release. */
 gboolean smtpx_frames_compactable(packet_info *pinfo, const smtpx_event_t *ev,
                                   const guint8 *bytes);
 /* The record as shown in this dissection (packet scope): compact events

@@ -133,6 +133,9 @@ smtpx_frames_compactable(packet_info *pinfo, const smtpx_event_t *ev, const guin
                time_delta(now, ev->reply->request_time, &delta);
     case SMTPX_EV_DATA:
     case SMTPX_EV_AUTH_LINE:
+    case SMTPX_EV_MESSAGE:
+    case SMTPX_EV_END_OF_DATA:
+    case SMTPX_EV_TXN:
         return TRUE;
     default:
         return FALSE;
@@ -168,7 +171,12 @@ compact(packet_info *pinfo, const smtpx_frames_event_t *in, smtpx_cev_t *c)
                     (ev->reply->ehlo ? SMTPX_CEV_EHLO : 0);
         break;
     case SMTPX_EV_DATA:
+    case SMTPX_EV_MESSAGE:
+    case SMTPX_EV_END_OF_DATA:
         c->ptr = ev->message;
+        break;
+    case SMTPX_EV_TXN:
+        c->ptr = ev->txn;
         break;
     default:
         break;
@@ -252,7 +260,7 @@ make_event(packet_info *pinfo, const smtpx_cev_t *c, const guint8 *bytes, GPtrAr
 
     if (!(c->flags & SMTPX_CEV_REBUILT))
         return (smtpx_event_t *)(gsize)c->ptr;
-    if (c->kind == SMTPX_EV_DATA || c->kind == SMTPX_EV_AUTH_LINE) {
+    if (!has_bytes((smtpx_event_kind_t)c->kind)) {
         ev = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_event_t);
         ev->kind = (smtpx_event_kind_t)c->kind;
         ev->dir = (smtpx_dir_t)c->dir;
@@ -260,7 +268,10 @@ make_event(packet_info *pinfo, const smtpx_cev_t *c, const guint8 *bytes, GPtrAr
         ev->offset = c->offset;
         ev->length = c->length;
         ev->began_earlier = (c->flags & SMTPX_CEV_BEGAN_EARLIER) != 0;
-        ev->message = (smtpx_message_event_t *)(gsize)c->ptr;
+        if (c->kind == SMTPX_EV_TXN)
+            ev->txn = (smtpx_txn_event_t *)(gsize)c->ptr;
+        else
+            ev->message = (smtpx_message_event_t *)(gsize)c->ptr;
         return ev;
     }
     memset(&ctx, 0, sizeof ctx);

@@ -287,9 +287,10 @@ gboolean smtpx_session_tls(const smtpx_session_t *s);
  * smtpx_session_release - the caller will not read ev after this feed.
  * ev: an event the last smtpx_session_feed/gap call handed out.  Only an
  *   event that can be rebuilt from its bytes and context is taken: kind
- *   COMMAND or REPLY with rebuildable set, AUTH_LINE or DATA, no
- *   anomalies, not yet released; a MAIL command whose transaction still
- *   needs its path from the event is kept too.
+ *   COMMAND or REPLY with rebuildable set, AUTH_LINE, DATA, MESSAGE,
+ *   END_OF_DATA or TXN (their message and transaction stay with the
+ *   session), no anomalies, not yet released; a MAIL command whose
+ *   transaction still needs its path from the event is kept too.
  * Returns TRUE when ev is taken: it stays valid, unchanged, until the next
  *   feed, gap or free of s, which frees it (its command stays with the
  *   pending queue as long as a reply may answer it; a reply to such a

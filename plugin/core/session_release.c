@@ -2,7 +2,8 @@
 /*
  * session_release.c - events the caller hands back (issue 10: a finished
  * transaction should keep almost nothing).  A command, reply, AUTH line or
- * body event that the caller can make again from its bytes
+ * body event that the caller can make again from its bytes, or an event
+ * that only points at a message or transaction the session keeps,
  * (smtpx_event_rebuild, session_rebuild.c) is released after the feed that
  * made it and freed at the start of the next one.  What the session itself
  * still reads of it moves first: a pending command's content to its queue
@@ -61,6 +62,9 @@ smtpx_session_release(smtpx_session_t *s, smtpx_event_t *ev)
         break;
     case SMTPX_EV_AUTH_LINE:
     case SMTPX_EV_DATA:
+    case SMTPX_EV_MESSAGE:      /* messages and transactions stay with */
+    case SMTPX_EV_END_OF_DATA:  /* the session's lists: only the event */
+    case SMTPX_EV_TXN:          /* that points at them goes */
         break;
     default:
         return FALSE;

@@ -120,8 +120,34 @@ typedef struct {
     GArray *responses;      /* guint32 per COMMAND event, in order */
     GPtrArray *live;        /* per COMMAND: the kept event, or NULL */
     GPtrArray *shadows;     /* per COMMAND: shadow_t * when released */
+    GPtrArray *payloads;    /* messages and transactions events pointed at */
     guint released;
 } result_t;
+
+/* What a MESSAGE, END_OF_DATA or TXN event pointed at, read at the end
+ * of the run (after its event, if released, is gone). */
+typedef struct {
+    smtpx_event_kind_t kind;
+    gconstpointer p;
+} payload_t;
+
+static char *
+describe_payload(const payload_t *pl)
+{
+    if (pl->kind == SMTPX_EV_TXN) {
+        const smtpx_txn_event_t *t = pl->p;
+        return g_strdup_printf("txn %u %s %s %u %u %s %s f%u", t->number, t->helo ? t->helo : "-",
+                               t->mail_from ? t->mail_from : "-", t->rcpt_to->len, t->reply_code,
+                               t->status ? t->status : "-", t->end_reason ? t->end_reason : "-",
+                               t->first_frame);
+    } else {
+        const smtpx_message_event_t *m = pl->p;
+        return g_strdup_printf("msg k%d %" G_GUINT64_FORMAT "/%d end%u inc%d v%d/%d f%u", pl->kind,
+                               m->size, m->size_final, m->end_frame, m->incomplete,
+                               m->verdict != NULL, m->verdict ? m->verdict->forged : -1,
+                               m->verdict_frame);
+    }
+}
 
 static void
 result_free(result_t *r)
@@ -130,6 +156,7 @@ result_free(result_t *r)
     g_array_unref(r->responses);
     g_ptr_array_unref(r->live);
     g_ptr_array_unref(r->shadows);
+    g_ptr_array_unref(r->payloads);
 }
 
 /*
@@ -148,6 +175,7 @@ run(const step_t *steps, gsize n_steps, gsize piece, gboolean release, const smt
     out->responses = g_array_new(FALSE, FALSE, sizeof(guint32));
     out->live = g_ptr_array_new();
     out->shadows = g_ptr_array_new_with_free_func(g_free);
+    out->payloads = g_ptr_array_new_with_free_func(g_free);
     out->released = 0;
     for (i = 0; i < n_steps; i++) {
         gsize len = strlen(steps[i].text);
@@ -167,8 +195,20 @@ run(const step_t *steps, gsize n_steps, gsize piece, gboolean release, const smt
 
                 if (ev->kind == SMTPX_EV_REPLY && ev->reply->answered_user)
                     ((shadow_t *)ev->reply->answered_user)->response_frame = ev->frame;
-                if (ev->kind != SMTPX_EV_COMMAND && ev->kind != SMTPX_EV_REPLY)
+                if (ev->kind != SMTPX_EV_COMMAND && ev->kind != SMTPX_EV_REPLY) {
+                    /* Released or not, what it points at stays with the
+                     * session: read it at the end. */
+                    if (ev->message || ev->txn) {
+                        payload_t *pl = g_new0(payload_t, 1);
+                        pl->kind = ev->kind;
+                        pl->p = ev->message ? (gconstpointer)ev->message
+                                            : (gconstpointer)ev->txn;
+                        g_ptr_array_add(out->payloads, pl);
+                    }
+                    if (release && smtpx_session_release(s, ev))
+                        out->released++;
                     continue;
+                }
                 if (release && ev->rebuildable && smtpx_session_release(s, ev)) {
                     smtpx_rebuild_context_t ctx;
                     smtpx_event_t *again;
@@ -211,6 +251,8 @@ run(const step_t *steps, gsize n_steps, gsize piece, gboolean release, const smt
             g_ptr_array_unref(evs);
         }
     }
+    for (j = 0; j < out->payloads->len; j++)
+        g_ptr_array_add(out->desc, describe_payload(out->payloads->pdata[j]));
     for (j = 0; j < out->live->len; j++) {
         const smtpx_event_t *ev = out->live->pdata[j];
         guint32 rf = ev ? ev->command->response_frame
