@@ -110,6 +110,10 @@ typedef struct smtpx_record {
     guint    base;             /* tvb offset where the analysed bytes start */
     guint32  key;              /* content key of the tvb (smtpx_frames_key) */
     guint    payload_offset;   /* catch-up: TCP payload offset in the frame */
+    guint32  frame_offset;     /* where this call's bytes start in the
+                                  frame's own data (its first data source),
+                                  or G_MAXUINT32: not there (reassembled,
+                                  decrypted) */
     guint8   starttls;         /* STARTTLS was accepted in this call */
     guint8   catchup;          /* made by the catch-up postdissector */
 } smtpx_record_t;
@@ -125,11 +129,16 @@ typedef struct smtpx_record {
 #define SMTPX_CEV_PIPELINED     0x10
 #define SMTPX_CEV_INTERMEDIATE  0x20
 #define SMTPX_CEV_EHLO          0x40
+#define SMTPX_CEV_IN_FRAME      0x80  /* REBUILT COMMAND/REPLY: its bytes
+                                         are the frame's own, at the
+                                         record's frame_offset + base +
+                                         offset; none are stored */
 
 /* One event of a record.  Not REBUILT and kind COMMAND/REPLY/MESSAGE/
  * END_OF_DATA/TXN/ANOMALY: ptr is the session's event (borrowed, lives
  * until the file closes).  REBUILT: a COMMAND or REPLY made again from
- * length bytes after the record's events (in order), with linked_frame
+ * length bytes, the frame's own (IN_FRAME) or else stored after the
+ * record's events (in order), with linked_frame
  * (response or request frame), ptr the reply's cmd_name (file scope) and
  * request_delta_ns (reply time minus request time); an AUTH_LINE, DATA,
  * MESSAGE, END_OF_DATA or TXN (no bytes), ptr the event's message or
@@ -211,6 +220,9 @@ smtpx_record_t *smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec
  * smtpx_session_release. */
 gboolean smtpx_frames_compactable(packet_info *pinfo, const smtpx_event_t *ev,
                                   const guint8 *bytes);
+/* Where tvb's first byte is in the frame's own data, or G_MAXUINT32 when
+ * tvb is not a piece of it (smtpx_record_t.frame_offset). */
+guint32 smtpx_frames_frame_offset(packet_info *pinfo, tvbuff_t *tvb);
 /* The record as shown in this dissection (packet scope): compact events
  * made again (those whose bytes no longer parse are left out). */
 const smtpx_record_t *smtpx_frames_view(packet_info *pinfo, const smtpx_record_t *stored);

@@ -74,6 +74,55 @@ intern_name(const char *name)
     return kept;
 }
 
+/* The frame's own bytes: its first data source, the "Frame" tvb the
+ * frame dissector adds before anything else (the same on every pass). */
+static const guint8 *
+frame_bytes(packet_info *pinfo, guint *len)
+{
+    tvbuff_t *ft;
+
+    *len = 0;
+    if (!pinfo->data_src || !pinfo->data_src->data)
+        return NULL;
+    ft = get_data_source_tvb((const struct data_source *)pinfo->data_src->data);
+    if (!ft || tvb_captured_length(ft) == 0)
+        return NULL;
+    *len = tvb_captured_length(ft);
+    return tvb_get_ptr(ft, 0, (gint)*len);
+}
+
+guint32
+smtpx_frames_frame_offset(packet_info *pinfo, tvbuff_t *tvb)
+{
+    guint flen, len = tvb_captured_length(tvb);
+    const guint8 *f = frame_bytes(pinfo, &flen);
+    guintptr p, b;
+
+    if (!f || len == 0)
+        return G_MAXUINT32;
+    p = (guintptr)tvb_get_ptr(tvb, 0, (gint)len);
+    b = (guintptr)f;
+    if (p < b || p - b > flen || p - b + len > flen)
+        return G_MAXUINT32;
+    return (guint32)(p - b);
+}
+
+/* Whether the len bytes of an event at base + offset of the record's call
+ * are the frame's own bytes (checked, so a view can read them there). */
+static gboolean
+in_frame(packet_info *pinfo, const smtpx_record_t *rec, const smtpx_frames_event_t *in)
+{
+    guint flen;
+    const guint8 *f;
+    guint64 at;
+
+    if (rec->frame_offset == G_MAXUINT32 || !in->in_tvb)
+        return FALSE;
+    f = frame_bytes(pinfo, &flen);
+    at = (guint64)rec->frame_offset + rec->base + in->ev->offset;
+    return f && at + in->ev->length <= flen && memcmp(f + at, in->bytes, in->ev->length) == 0;
+}
+
 /* Kinds whose compact form carries the bytes they are made again from. */
 static gboolean
 has_bytes(smtpx_event_kind_t kind)
@@ -193,9 +242,15 @@ smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
     gsize n_bytes = 0;
     guint i;
 
-    for (i = 0; i < n_events; i++)
-        if (events[i].released && has_bytes(events[i].ev->kind))
+    guint8 *frame_held = wmem_alloc0(SMTPX_PACKET_POOL(pinfo), n_events + 1);
+
+    for (i = 0; i < n_events; i++) {
+        if (!events[i].released || !has_bytes(events[i].ev->kind))
+            continue;
+        frame_held[i] = in_frame(pinfo, rec, &events[i]);
+        if (!frame_held[i])
             n_bytes += events[i].ev->length;
+    }
     block = (guint8 *)wmem_alloc(wmem_file_scope(),
                                  sizeof(smtpx_record_t) + sizeof(smtpx_cev_t) * n_events + n_bytes);
     copy = (smtpx_record_t *)(void *)block;
@@ -211,7 +266,9 @@ smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
         memset(c, 0, sizeof *c);
         if (events[i].released) {
             compact(pinfo, &events[i], c);
-            if (has_bytes(ev->kind)) {
+            if (frame_held[i]) {
+                c->flags |= SMTPX_CEV_IN_FRAME;
+            } else if (has_bytes(ev->kind)) {
                 memcpy(bytes, events[i].bytes, c->length);
                 bytes += c->length;
             }
@@ -253,7 +310,8 @@ free_rebuilt(wmem_allocator_t *allocator _U_, wmem_cb_event_t event _U_, void *d
  * parse (they are the bytes the session parsed, so this does not
  * happen). */
 static smtpx_event_t *
-make_event(packet_info *pinfo, const smtpx_cev_t *c, const guint8 *bytes, GPtrArray **rebuilt)
+make_event(packet_info *pinfo, const smtpx_record_t *stored, const smtpx_cev_t *c,
+           const guint8 *bytes, GPtrArray **rebuilt)
 {
     smtpx_rebuild_context_t ctx;
     smtpx_event_t *ev;
@@ -288,6 +346,15 @@ make_event(packet_info *pinfo, const smtpx_cev_t *c, const guint8 *bytes, GPtrAr
     ctx.request_time = time_minus(ctx.reply_time, c->request_delta_ns);
     ctx.intermediate = (c->flags & SMTPX_CEV_INTERMEDIATE) != 0;
     ctx.has_ehlo = (c->flags & SMTPX_CEV_EHLO) != 0;
+    if (c->flags & SMTPX_CEV_IN_FRAME) {
+        guint flen;
+        const guint8 *f = frame_bytes(pinfo, &flen);
+        guint64 at = (guint64)stored->frame_offset + stored->base + c->offset;
+
+        if (!f || at + c->length > flen)
+            return NULL;
+        bytes = f + at;
+    }
     ev = smtpx_event_rebuild(&ctx, bytes, c->length);
     if (ev) {
         if (!*rebuilt) {
@@ -313,9 +380,10 @@ smtpx_frames_view(packet_info *pinfo, const smtpx_record_t *stored)
 
     for (i = 0; i < stored->n_events; i++) {
         const smtpx_cev_t *c = &cevs[i];
-        smtpx_event_t *ev = make_event(pinfo, c, bytes, &rebuilt);
+        smtpx_event_t *ev = make_event(pinfo, stored, c, bytes, &rebuilt);
 
-        if ((c->flags & SMTPX_CEV_REBUILT) && has_bytes((smtpx_event_kind_t)c->kind))
+        if ((c->flags & SMTPX_CEV_REBUILT) && !(c->flags & SMTPX_CEV_IN_FRAME) &&
+            has_bytes((smtpx_event_kind_t)c->kind))
             bytes += c->length;
         if (!ev)
             continue;
