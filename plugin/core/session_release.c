@@ -8,7 +8,7 @@
  * made it and freed at the start of the next one.  What the session itself
  * still reads of it moves first: a pending command's content to its queue
  * entry, a MAIL path to its transaction, an EHLO reply's capabilities to
- * the session.
+ * the session (a summary of what it reads).
  */
 #include "session_internal.h"
 
@@ -99,17 +99,43 @@ hand_over_command(smtpx_session_t *s, smtpx_event_t *ev)
     ev->command = NULL;
 }
 
-/* A released reply: capabilities the session took from it stay. */
+/* What the session reads of the capabilities it follows: the extension
+ * mask, SIZE, LIMITS and the AUTH mechanisms; not the keyword list, the
+ * greeting or the domain (those are the reply's, shown from its bytes). */
+static smtpx_ehlo_t *
+caps_summary(const smtpx_ehlo_t *e)
+{
+    smtpx_ehlo_t *c = g_new(smtpx_ehlo_t, 1);
+    guint i;
+
+    *c = *e;
+    c->domain = NULL;
+    c->greeting = NULL;
+    c->keywords = NULL;
+    c->capabilities = NULL;
+    c->auth_mechanisms = NULL;
+    if (e->auth_mechanisms && e->auth_mechanisms->len > 0) {
+        c->auth_mechanisms = g_ptr_array_new_full(e->auth_mechanisms->len, g_free);
+        for (i = 0; i < e->auth_mechanisms->len; i++)
+            g_ptr_array_add(c->auth_mechanisms,
+                            g_strdup(g_ptr_array_index(e->auth_mechanisms, i)));
+    }
+    return c;
+}
+
+/* A released reply: the session keeps a summary of the capabilities it
+ * took from it, and the parse goes with the reply. */
 static void
 hand_over_reply(smtpx_session_t *s, smtpx_event_t *ev)
 {
     smtpx_reply_event_t *re = ev->reply;
 
     if (re->ehlo && s->ph.caps == re->ehlo) {
-        if (s->owned_caps != re->ehlo)
-            smtpx_ehlo_free(s->owned_caps);
-        s->owned_caps = re->ehlo;
-        re->ehlo = NULL;
+        smtpx_ehlo_t *c = caps_summary(re->ehlo);
+
+        smtpx_ehlo_free(s->owned_caps);
+        s->owned_caps = c;
+        s->ph.caps = c;
     }
 }
 
