@@ -207,9 +207,9 @@ typedef struct {
     packet_info  *pinfo;
     GPtrArray    *events;     /* smtpx_event_t *, borrowed */
     GByteArray   *in_tvb;     /* one flag per event */
-    GPtrArray    *bytes;      /* per event: a packet-scope copy of the
-                                 span of a rebuildable COMMAND or REPLY,
-                                 else NULL */
+    GPtrArray    *bytes;      /* per event: the span of a rebuildable
+                                 COMMAND or REPLY (this call's bytes, or a
+                                 packet-scope copy of held ones), else NULL */
     guint         base;       /* offset of the span from this call's bytes */
 } feed_t;
 
@@ -231,15 +231,17 @@ feed_span(const smtpx_tcp_span_t *sp, void *user)
         f->base = (guint)sp->offset;
     for (; before < f->events->len; before++) {
         const smtpx_event_t *ev = (const smtpx_event_t *)g_ptr_array_index(f->events, before);
-        guint8 *copy = NULL;
+        gpointer src = NULL;
 
         g_byte_array_append(f->in_tvb, &mine, 1);
-        /* What the session parsed, for showing it again (issue 10). */
+        /* What the session parsed, for showing it again (issue 10): this
+         * call's own bytes stay valid for the call, held ones are copied. */
         if (ev->rebuildable && sp->kind == SMTPX_TCP_SPAN_DATA && ev->length > 0 &&
             ev->offset + ev->length <= sp->len)
-            copy = (guint8 *)wmem_memdup(SMTPX_PACKET_POOL(f->pinfo),
-                                               sp->data + ev->offset, ev->length);
-        g_ptr_array_add(f->bytes, copy);
+            src = mine ? (gpointer)(gsize)(sp->data + ev->offset)
+                       : wmem_memdup(SMTPX_PACKET_POOL(f->pinfo), sp->data + ev->offset,
+                                     ev->length);
+        g_ptr_array_add(f->bytes, src);
     }
 }
 
@@ -248,7 +250,7 @@ feed_span(const smtpx_tcp_span_t *sp, void *user)
  * produced nothing; returns the stored record or NULL. */
 static smtpx_record_t *
 analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
-        gboolean decrypted, guint fed_len, guint32 key)
+        gboolean decrypted, guint fed_len, guint32 key, const smtpx_record_t **live)
 {
     smtpx_record_t rec, *stored = NULL;
     feed_t f;
@@ -316,6 +318,10 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
                              smtpx_session_release(f.conv->session, in[i].ev);
         }
         stored = smtpx_frames_store(pinfo, &rec, in, f.events->len);
+        /* Shown right away, before any other feed: the session's own
+         * events, released or not, are still whole (no parse again). */
+        *live = smtpx_frames_live_view(pinfo, stored, (smtpx_event_t *const *)f.events->pdata,
+                                       f.in_tvb->data);
     }
     g_ptr_array_free(f.events, TRUE);
     g_byte_array_free(f.in_tvb, TRUE);
@@ -323,11 +329,11 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
     return stored;
 }
 
-void
-smtpx_show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_record_t *rec)
+/* rec shown with view (NULL: made from the stored record). */
+static void
+show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_record_t *rec,
+            const smtpx_record_t *view)
 {
-    const smtpx_record_t *view;
-
     if (smtpx_frames_shown(pinfo, rec, TRUE))
         return;
     if (rec->starttls && smtpx_tls_handle)
@@ -335,7 +341,8 @@ smtpx_show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smt
 
     if (rec->n_events == 0 || !smtpx_tree_needed(pinfo, tree))
         return;
-    view = smtpx_frames_view(pinfo, rec);
+    if (!view)
+        view = smtpx_frames_view(pinfo, rec);
     smtpx_tree_build(tvb, pinfo, tree, view);
     if (view->n_events) {
         smtpx_tap_info_t *ti = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_tap_info_t);
@@ -346,19 +353,26 @@ smtpx_show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smt
     }
 }
 
+void
+smtpx_show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_record_t *rec)
+{
+    show_record(tvb, pinfo, tree, rec, NULL);
+}
+
 smtpx_record_t *
 smtpx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                      const smtpx_segment_info_t *seg, gboolean decrypted, guint fed_len)
 {
     smtpx_record_t *rec;
+    const smtpx_record_t *live = NULL;
     guint32 key = smtpx_frames_key(tvb);
 
     if (!PINFO_FD_VISITED(pinfo))
-        rec = analyse(tvb, pinfo, seg, decrypted, fed_len, key);
+        rec = analyse(tvb, pinfo, seg, decrypted, fed_len, key, &live);
     else
         rec = smtpx_frames_find(pinfo, key);
     if (rec)
-        smtpx_show_record(tvb, pinfo, tree, rec);
+        show_record(tvb, pinfo, tree, rec, live);
     return rec;
 }
 

@@ -120,7 +120,10 @@ in_frame(packet_info *pinfo, const smtpx_record_t *rec, const smtpx_frames_event
         return FALSE;
     f = frame_bytes(pinfo, &flen);
     at = (guint64)rec->frame_offset + rec->base + in->ev->offset;
-    return f && at + in->ev->length <= flen && memcmp(f + at, in->bytes, in->ev->length) == 0;
+    if (!f || at + in->ev->length > flen)
+        return FALSE;
+    /* The very bytes the session read (this call's own), or the same. */
+    return f + at == in->bytes || memcmp(f + at, in->bytes, in->ev->length) == 0;
 }
 
 /* Kinds whose compact form carries the bytes they are made again from. */
@@ -470,4 +473,24 @@ gboolean
 smtpx_frames_dissected(packet_info *pinfo)
 {
     return p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, KEY_DISSECTED) != NULL;
+}
+
+const smtpx_record_t *
+smtpx_frames_live_view(packet_info *pinfo, const smtpx_record_t *stored,
+                       smtpx_event_t *const *events, const guint8 *in_tvb)
+{
+    smtpx_record_view_t *v = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_record_view_t);
+    guint n = stored->n_events;
+    smtpx_event_t **ev = wmem_alloc0_array(SMTPX_PACKET_POOL(pinfo), smtpx_event_t *, n + 1);
+    guint8 *flags = (guint8 *)wmem_alloc0(SMTPX_PACKET_POOL(pinfo), n + 1);
+
+    if (n) {
+        memcpy(ev, events, sizeof(smtpx_event_t *) * n);
+        memcpy(flags, in_tvb, n);
+    }
+    v->rec = *stored;
+    v->stored = stored;
+    v->events = ev;
+    v->in_tvb = flags;
+    return &v->rec;
 }
