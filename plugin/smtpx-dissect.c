@@ -341,7 +341,10 @@ show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, const smtpx_rec
 
     if (rec->n_events == 0 || !smtpx_tree_needed(pinfo, tree))
         return;
-    if (!view)
+    /* A tap reads its events at the end of the frame, maybe after another
+     * call of this frame fed the session (and freed what it released):
+     * it gets a view of its own. */
+    if (!view || have_tap_listener(smtpx_tap))
         view = smtpx_frames_view(pinfo, rec);
     smtpx_tree_build(tvb, pinfo, tree, view);
     if (view->n_events) {
