@@ -32,12 +32,7 @@ reading_free(gpointer data)
 static gboolean
 is_printable_ascii(const guint8 *p, gsize n)
 {
-    gsize i;
-
-    for (i = 0; i < n; i++)
-        if (p[i] < 0x20 || p[i] >= 0x7f)
-            return FALSE;
-    return TRUE;
+    return smtpx_printable_ascii_prefix(p, n) == n;
 }
 
 /* Adds address (local@domain, or the route domain) with its domain, both
@@ -66,7 +61,7 @@ reading_add(GPtrArray *out, const guint8 *local, gsize llen,
 
         dom = g_malloc(dlen + 1);
         for (k = 0; k < dlen; k++)
-            dom[k] = g_ascii_tolower((gchar)domain[k]);
+            dom[k] = smtpx_ascii_tolower((gchar)domain[k]);
         dom[dlen] = '\0';
         addr = g_malloc(al + dlen + 1);
         if (local) {
@@ -107,7 +102,7 @@ reading_add(GPtrArray *out, const guint8 *local, gsize llen,
         return;
     }
     {
-        smtpx_reading_t *r = g_new0(smtpx_reading_t, 1);
+        smtpx_reading_t *r = smtpx_new0(smtpx_reading_t);
 
         r->address = addr;
         r->domain = dom;

@@ -352,7 +352,7 @@ path_word(smtpx_path_t *path, const guint8 *args, gsize len, gsize i,
 smtpx_path_t *
 smtpx_path_parse(const guint8 *args, gsize len, gboolean is_mail)
 {
-    smtpx_path_t *path = g_new0(smtpx_path_t, 1);
+    smtpx_path_t *path = smtpx_new0(smtpx_path_t);
     gsize i;
 
     path->params = g_ptr_array_new_with_free_func(param_free);

@@ -6,6 +6,7 @@
  * computed as a stream into a libgcrypt hash, with the l= limit (3.4.5).
  * See dkim.h for the contract.
  */
+#include <stddef.h>
 #include <string.h>
 #include <gcrypt.h>
 
@@ -50,7 +51,7 @@ smtpx_dkim_canon_header(smtpx_dkim_canon_t c, const guint8 *field, gsize len,
                               field[ne - 1] == '\n'))
                 ne--;
             for (i = 0; i < ne; i++)
-                *w++ = (guint8)g_ascii_tolower(field[i]);
+                *w++ = (guint8)smtpx_ascii_tolower(field[i]);
         }
         *w++ = ':';
         for (i = colon + 1; i < len; i++) {
@@ -102,7 +103,11 @@ flush_buf(smtpx_dkim_body_t *b)
 smtpx_dkim_body_t *
 smtpx_dkim_body_new(smtpx_dkim_canon_t c, int md_algo, guint64 limit)
 {
-    smtpx_dkim_body_t *b = g_new0(smtpx_dkim_body_t, 1);
+    smtpx_dkim_body_t *b = g_new(smtpx_dkim_body_t, 1);
+
+    /* Every member zeroed but the buffer, which is written before read. */
+    memset(b, 0, offsetof(smtpx_dkim_body_t, buf));
+    b->buf_len = 0;
 
     smtpx_dkim_init();
     b->canon = c;
