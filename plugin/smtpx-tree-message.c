@@ -301,8 +301,11 @@ smtpx_tree_build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb,
     }
     ti = proto_tree_add_uint_format(tree, smtpx_hf.txn, tvb, 0, 0, t->number, "%s", label->str);
     proto_item_set_generated(ti);
-    if (summary)
-        g_string_append_printf(summary, "%s%s", summary->len ? "; " : "", label->str);
+    if (summary) {
+        if (summary->len)
+            g_string_append(summary, "; ");
+        g_string_append_len(summary, label->str, (gssize)label->len);
+    }
     g_string_free(label, TRUE);
     tt = proto_item_add_subtree(ti, smtpx_ett.txn);
     /* The summary sits in a server frame, or in a client frame when no
