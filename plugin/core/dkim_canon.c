@@ -173,6 +173,14 @@ end_line(smtpx_dkim_body_t *b)
     b->line_content = FALSE;
 }
 
+/* The octets that end a run of plain octets in smtpx_dkim_body_feed: CR
+ * always, WSP in relaxed (stop_class[c] & the mode's mask). */
+#define STOP_CR  1
+#define STOP_WSP 2
+static const guint8 stop_class[256] = {
+    ['\r'] = STOP_CR, [' '] = STOP_WSP, ['\t'] = STOP_WSP,
+};
+
 void
 smtpx_dkim_body_feed(smtpx_dkim_body_t *b, const guint8 *p, gsize n)
 {
@@ -209,11 +217,16 @@ smtpx_dkim_body_feed(smtpx_dkim_body_t *b, const guint8 *p, gsize n)
              * then, and no WSP). */
             gboolean relaxed = b->canon == SMTPX_DKIM_CANON_RELAXED;
             gboolean ended_line = FALSE;
+            guint8 stop = relaxed ? (STOP_CR | STOP_WSP) : STOP_CR;
             gsize j = i + 1;
 
             while (j < n) {
                 guint8 d = p[j];
 
+                if (!(stop_class[d] & stop)) {
+                    j++;                /* a plain octet (one test) */
+                    continue;
+                }
                 if (d == '\r') {
                     if (j + 1 < n && p[j + 1] == '\n') {
                         if (j + 2 < n && p[j + 2] != '\r' &&
