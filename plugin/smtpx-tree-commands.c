@@ -420,10 +420,18 @@ smtpx_tree_build_reply(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb,
                               (const char *)g_ptr_array_index(rep->lines, i));
     }
     if (summary && !r->injected) {
-        g_string_append_printf(summary, "%sReply %u%s%s", summary->len ? "; " : "",
-                               rep->code, to ? " to " : "", to ? to : "");
-        if (r->ehlo && r->ehlo->capabilities)
-            g_string_append_printf(summary, ": %u capabilities", r->ehlo->capabilities->len);
+        /* "Reply 250 to EHLO: 8 capabilities", without a printf. */
+        g_string_append(summary, summary->len ? "; Reply " : "Reply ");
+        smtpx_tree_append_uint(summary, rep->code);
+        if (to) {
+            g_string_append(summary, " to ");
+            g_string_append(summary, to);
+        }
+        if (r->ehlo && r->ehlo->capabilities) {
+            g_string_append(summary, ": ");
+            smtpx_tree_append_uint(summary, r->ehlo->capabilities->len);
+            g_string_append(summary, " capabilities");
+        }
     }
     return ti;
 }

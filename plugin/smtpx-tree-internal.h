@@ -42,6 +42,11 @@ proto_item *smtpx_tree_add_generated_boolean(proto_tree *tree, int hf,
 proto_item *smtpx_tree_add_generated_string(proto_tree *tree, int hf,
                                             tvbuff_t *tvb, gint at,
                                             const char *s);
+/* Appends the decimal digits of v to s, as g_string_append_printf(s, "%u", v)
+ * does without a printf per call (summaries are built for every frame
+ * shown). */
+void smtpx_tree_append_uint(GString *s, guint v);
+
 proto_item *smtpx_tree_add_string(proto_tree *tree, int hf, tvbuff_t *tvb,
                                   gint start, gint len, const char *v);
 void smtpx_tree_add_text_lines(proto_tree *tree, tvbuff_t *tvb, gint start,

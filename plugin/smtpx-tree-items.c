@@ -56,6 +56,19 @@ smtpx_tree_show_value(const char *v)
     return buf;
 }
 
+void
+smtpx_tree_append_uint(GString *s, guint v)
+{
+    char buf[3 * sizeof v + 1];
+    gsize i = sizeof buf;
+
+    do {
+        buf[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    g_string_append_len(s, buf + i, (gssize)(sizeof buf - i));
+}
+
 /* proto_tree_add_string with a label that is never cut. */
 proto_item *
 smtpx_tree_add_string(proto_tree *tree, int hf, tvbuff_t *tvb, gint start,

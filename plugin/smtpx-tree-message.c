@@ -19,8 +19,12 @@
 #include "smtpx-dkim-glue.h"
 #include "smtpx-tree-internal.h"
 
+/* The first header field named name (with its colon, any case) that starts
+ * a line in bytes [from, to) of tvb: *fs, *fl its span, continuation lines
+ * included, without the final CRLF.  One pointer to the bytes when they are
+ * all captured (the usual case), else octet by octet through the tvb. */
 static gboolean
-find_field(tvbuff_t *tvb, gint from, gint to, const char *name, gint *fs, gint *fl)
+find_field_tvb(tvbuff_t *tvb, gint from, gint to, const char *name, gint *fs, gint *fl)
 {
     gint nlen = (gint)strlen(name), k, e;
 
@@ -51,12 +55,68 @@ find_field(tvbuff_t *tvb, gint from, gint to, const char *name, gint *fs, gint *
     return FALSE;
 }
 
+static gboolean
+find_field(tvbuff_t *tvb, gint from, gint to, const char *name, gint *fs, gint *fl)
+{
+    gint nlen = (gint)strlen(name), n, k, e;
+    const guint8 *p, *nl;
+
+    if (from < 0 || to < from || !tvb_bytes_exist(tvb, from, to - from))
+        return find_field_tvb(tvb, from, to, name, fs, fl);
+    n = to - from;
+    p = n ? tvb_get_ptr(tvb, from, n) : NULL;
+    k = 0;
+    while (k + nlen <= n) {
+        /* k starts a line: from itself, or just after a LF. */
+        if (g_ascii_strncasecmp((const char *)p + k, name, (gsize)nlen) == 0) {
+            e = k;
+            for (;;) {
+                nl = memchr(p + e, '\n', (size_t)(n - e));
+                if (!nl) {
+                    e = n;
+                    break;
+                }
+                e = (gint)(nl - p) + 1;
+                if (e >= n || (p[e] != ' ' && p[e] != '\t'))
+                    break;
+            }
+            *fs = from + k;
+            *fl = e - k;
+            if (*fl > 0 && p[k + *fl - 1] == '\n')
+                (*fl)--;
+            if (*fl > 0 && p[k + *fl - 1] == '\r')
+                (*fl)--;
+            return TRUE;
+        }
+        nl = memchr(p + k, '\n', (size_t)(n - k));
+        if (!nl)
+            break;
+        k = (gint)(nl - p) + 1;
+    }
+    return FALSE;
+}
+
 /* Where string str lies in bytes [from, from+len) of tvb (exact bytes). */
 static gboolean
 find_bytes(tvbuff_t *tvb, gint from, gint len, const char *str, gint *at)
 {
     gint n = str ? (gint)strlen(str) : 0, k;
 
+    if (n > 0 && from >= 0 && len >= n && tvb_bytes_exist(tvb, from, len)) {
+        /* All captured: one pointer, candidates by their first octet. */
+        const guint8 *p = tvb_get_ptr(tvb, from, len), *c;
+
+        for (k = 0; k + n <= len; k = (gint)(c - p) + 1) {
+            c = memchr(p + k, (guint8)str[0], (size_t)(len - n + 1 - k));
+            if (!c)
+                return FALSE;
+            if (memcmp(c, str, (size_t)n) == 0) {
+                *at = from + (gint)(c - p);
+                return TRUE;
+            }
+        }
+        return FALSE;
+    }
     for (k = from; n > 0 && k + n <= from + len; k++) {
         if (tvb_memeql(tvb, k, (const guint8 *)str, n) == 0) {
             *at = k;
@@ -301,8 +361,11 @@ smtpx_tree_build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb,
     }
     ti = proto_tree_add_uint_format(tree, smtpx_hf.txn, tvb, 0, 0, t->number, "%s", label->str);
     proto_item_set_generated(ti);
-    if (summary)
-        g_string_append_printf(summary, "%s%s", summary->len ? "; " : "", label->str);
+    if (summary) {
+        if (summary->len)
+            g_string_append(summary, "; ");
+        g_string_append_len(summary, label->str, (gssize)label->len);
+    }
     g_string_free(label, TRUE);
     tt = proto_item_add_subtree(ti, smtpx_ett.txn);
     /* The summary sits in a server frame, or in a client frame when no

@@ -27,7 +27,7 @@ typedef struct {
 static smtpx_mailbox_t *
 mailbox_new(parser_t *p)
 {
-    smtpx_mailbox_t *mb = g_new0(smtpx_mailbox_t, 1);
+    smtpx_mailbox_t *mb = smtpx_new0(smtpx_mailbox_t);
 
     if (p->in_group) {
         mb->flags |= SMTPX_ADDR_GROUP;
@@ -278,7 +278,7 @@ parse_list(parser_t *p)
 smtpx_address_list_t *
 smtpx_address_list_parse(const guint8 *value, gsize len)
 {
-    smtpx_address_list_t *list = g_new0(smtpx_address_list_t, 1);
+    smtpx_address_list_t *list = smtpx_new0(smtpx_address_list_t);
     lex_t lx;
     parser_t p;
     guint i;

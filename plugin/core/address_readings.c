@@ -32,12 +32,34 @@ reading_free(gpointer data)
 static gboolean
 is_printable_ascii(const guint8 *p, gsize n)
 {
-    gsize i;
+    return smtpx_printable_ascii_prefix(p, n) == n;
+}
 
-    for (i = 0; i < n; i++)
-        if (p[i] < 0x20 || p[i] >= 0x7f)
+/* Whether r is the reading the printable-ASCII path of reading_add() would
+ * make of local (NULL: none) and domain: r->domain is domain in lower
+ * case and r->address is "local@" (when local) and that domain.  No octet
+ * of r's strings is read past their NUL: local and domain hold none. */
+static gboolean
+ascii_reading_is(const smtpx_reading_t *r, const guint8 *local, gsize llen,
+                 const guint8 *domain, gsize dlen)
+{
+    const char *a = r->address;
+    gsize k;
+
+    for (k = 0; k < dlen; k++)
+        if (r->domain[k] != smtpx_ascii_tolower((gchar)domain[k]))
             return FALSE;
-    return TRUE;
+    if (r->domain[dlen] != '\0')
+        return FALSE;
+    if (local) {
+        for (k = 0; k < llen; k++)
+            if (a[k] != (char)local[k])
+                return FALSE;
+        if (a[llen] != '@')
+            return FALSE;
+        a += llen + 1;
+    }
+    return strcmp(a, r->domain) == 0;
 }
 
 /* Adds address (local@domain, or the route domain) with its domain, both
@@ -60,13 +82,27 @@ reading_add(GPtrArray *out, const guint8 *local, gsize llen,
     if (is_printable_ascii(domain, dlen) &&
         (!local || is_printable_ascii(local, llen))) {
         /* The usual case: smtpx_printable() would copy these as they
-         * are, so the strings are made at once. */
+         * are, so the strings are made at once, and only when the reading
+         * is not listed yet (most readers agree). */
         gsize al = local ? llen + 1 : 0;
         gsize k;
 
+        for (i = 0; i < out->len; i++) {
+            smtpx_reading_t *r = g_ptr_array_index(out, i);
+
+            if (ascii_reading_is(r, local, llen, domain, dlen)) {
+                if (decoded)
+                    r->readers_decoded |= readers & ~READ_DECODED;
+                else
+                    r->readers |= readers;
+                return;
+            }
+        }
+        if (out->len >= SMTPX_MAX_READINGS)
+            return;
         dom = g_malloc(dlen + 1);
         for (k = 0; k < dlen; k++)
-            dom[k] = g_ascii_tolower((gchar)domain[k]);
+            dom[k] = smtpx_ascii_tolower((gchar)domain[k]);
         dom[dlen] = '\0';
         addr = g_malloc(al + dlen + 1);
         if (local) {
@@ -107,7 +143,7 @@ reading_add(GPtrArray *out, const guint8 *local, gsize llen,
         return;
     }
     {
-        smtpx_reading_t *r = g_new0(smtpx_reading_t, 1);
+        smtpx_reading_t *r = smtpx_new0(smtpx_reading_t);
 
         r->address = addr;
         r->domain = dom;

@@ -266,7 +266,7 @@ smtpx_authorship_judge(const smtpx_authorship_input_t *in)
     static const smtpx_authorship_input_t none;
     smtpx_address_list_t *sender_list = NULL;
     const smtpx_mailbox_t *sender = NULL;
-    smtpx_verdict_t *v = g_new0(smtpx_verdict_t, 1);
+    smtpx_verdict_t *v = smtpx_new0(smtpx_verdict_t);
     judge_t j;
 
     memset(&j, 0, sizeof j);

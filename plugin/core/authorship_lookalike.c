@@ -181,6 +181,19 @@ label_suspect(const USpoofChecker *sc, const char *ulabel, char **why)
  * lookalike_check - the work of smtpx_domain_is_lookalike.  When a label is
  * suspect and why is not NULL, *why gets words for it (new string).
  */
+/* Whether the ASCII domain d (len octets) has a label starting with "xn--"
+ * in any case: the only ASCII labels ulabel_of() gives a U-label for. */
+static gboolean
+has_a_label_prefix(const char *d, gsize len)
+{
+    gsize i;
+
+    for (i = 0; i + 4 <= len; i++)
+        if ((i == 0 || d[i - 1] == '.') && g_ascii_strncasecmp(d + i, "xn--", 4) == 0)
+            return TRUE;
+    return FALSE;
+}
+
 static gboolean
 lookalike_check(const char *domain, char **why)
 {
@@ -194,6 +207,10 @@ lookalike_check(const char *domain, char **why)
         return FALSE;
     len = strlen(domain);
     if (len == 0 || len > DOMAIN_INPUT_MAX || !g_utf8_validate(domain, -1, NULL))
+        return FALSE;
+    /* The usual case: ASCII without an A-label prefix has no U-label to
+     * check, the label loop below would find nothing. */
+    if (is_ascii(domain, len) && !has_a_label_prefix(domain, len))
         return FALSE;
 
     labels = g_strsplit(domain, ".", -1);

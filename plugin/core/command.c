@@ -59,7 +59,7 @@ smtpx_verb_lookalike(smtpx_verb_t verb)
 smtpx_command_t *
 smtpx_command_parse(const guint8 *line, gsize len)
 {
-    smtpx_command_t *cmd = g_new0(smtpx_command_t, 1);
+    smtpx_command_t *cmd = smtpx_new0(smtpx_command_t);
     gsize i = 0, k;
     gboolean alnum = TRUE;
 

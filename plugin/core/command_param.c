@@ -251,7 +251,7 @@ parse_param(smtpx_path_t *path, const guint8 *w, gsize wlen, gboolean is_mail,
         return;
     }
 
-    param = g_new0(smtpx_param_t, 1);
+    param = smtpx_new0(smtpx_param_t);
     param->keyword = smtpx_printable_upper(w, eq);
     param->value = has_value ? smtpx_printable(v, vlen) : NULL;
     param->raw = smtpx_printable(w, wlen);

@@ -53,6 +53,33 @@ path_drop_comments(smtpx_path_t *path, const guint8 *c, gsize clen)
 }
 
 /*
+ * Step 1 of parse_path_body when c[0..clen) holds no '(' (the usual case):
+ * nothing is dropped, so the path is c itself, and only the flags
+ * path_drop_comments() would note are: UNBALANCED for a quoted string left
+ * open, NON_ASCII for a byte >= 0x80.
+ */
+static void
+path_scan_no_comments(smtpx_path_t *path, const guint8 *c, gsize clen)
+{
+    gsize i = 0;
+
+    while (i < clen) {
+        if (c[i] == '"') {
+            if (!skip_quoted(c, clen, &i))
+                path->flags |= SMTPX_PATH_UNBALANCED;
+            continue;
+        }
+        i++;
+    }
+    for (i = 0; i < clen; i++) {
+        if (c[i] >= 0x80) {
+            path->flags |= SMTPX_PATH_NON_ASCII;
+            break;
+        }
+    }
+}
+
+/*
  * Step 3 of parse_path_body: an obsolete source route "@a,@b:" (RFC 5321
  * 4.1.2 A-d-l, appendix C) at the start of *m / *mlen is kept in
  * path->route, its domains checked, and cut off.  TRUE when nothing is left
@@ -162,10 +189,19 @@ static void
 parse_path_body(smtpx_path_t *path, const guint8 *c, gsize clen,
                 gboolean is_mail, gboolean bracketed)
 {
-    /* 1. Drop comments outside quoted strings; remember the flags. */
-    GString *clean = path_drop_comments(path, c, clen);
-    const guint8 *m = (const guint8 *)clean->str;
-    gsize mlen = clean->len;
+    /* 1. Drop comments outside quoted strings; remember the flags.
+     * Without a '(' there is none: the path is used in place. */
+    GString *clean = NULL;
+    const guint8 *m = c;
+    gsize mlen = clen;
+
+    if (clen && memchr(c, '(', clen)) {
+        clean = path_drop_comments(path, c, clen);
+        m = (const guint8 *)clean->str;
+        mlen = clean->len;
+    } else {
+        path_scan_no_comments(path, c, clen);
+    }
 
     /* 2. Null path "<>" (reverse-path only, RFC 5321 4.1.1.2). */
     if (mlen == 0) {
@@ -174,19 +210,22 @@ parse_path_body(smtpx_path_t *path, const guint8 *c, gsize clen,
         else
             path->flags |= SMTPX_PATH_EMPTY;
         path->mailbox = g_strdup("");
-        g_string_free(clean, TRUE);
+        if (clean)
+            g_string_free(clean, TRUE);
         return;
     }
 
     /* 3. Obsolete source route "@a,@b:" (RFC 5321 4.1.2 A-d-l, C.). */
     if (m[0] == '@' && path_skip_route(path, &m, &mlen)) {
-        g_string_free(clean, TRUE);
+        if (clean)
+            g_string_free(clean, TRUE);
         return;
     }
 
     /* 4. Find the '@' signs outside quoted strings; 5. split there. */
     path_mailbox(path, m, mlen, is_mail);
-    g_string_free(clean, TRUE);
+    if (clean)
+        g_string_free(clean, TRUE);
 }
 
 /* ------------------------------------------------------------------ */
@@ -352,7 +391,7 @@ path_word(smtpx_path_t *path, const guint8 *args, gsize len, gsize i,
 smtpx_path_t *
 smtpx_path_parse(const guint8 *args, gsize len, gboolean is_mail)
 {
-    smtpx_path_t *path = g_new0(smtpx_path_t, 1);
+    smtpx_path_t *path = smtpx_new0(smtpx_path_t);
     gsize i;
 
     path->params = g_ptr_array_new_with_free_func(param_free);

@@ -18,15 +18,43 @@ append_escape(GString *out, guint8 c)
     g_string_append_len(out, esc, 4);
 }
 
+/* Whether the 8 octets at p are all printable ASCII (0x20..0x7e): no octet
+ * is below 0x20 (the borrow test of "haszero"), none is 0x7f (adding 1 sets
+ * its top bit; a carry into it comes only from an octet that has its top
+ * bit set already) and none has its top bit set. */
+static inline gboolean
+word_printable(const guint8 *p)
+{
+    guint64 x;
+
+    memcpy(&x, p, sizeof x);
+    return ((((x - G_GUINT64_CONSTANT(0x2020202020202020)) & ~x) |
+             (x + G_GUINT64_CONSTANT(0x0101010101010101)) | x) &
+            G_GUINT64_CONSTANT(0x8080808080808080)) == 0;
+}
+
+gsize
+smtpx_printable_ascii_prefix(const guint8 *data, gsize len)
+{
+    gsize i = 0;
+
+    /* Eight octets at a time while they are all printable, then one by
+     * one up to the first that is not. */
+    while (len - i >= 8 && word_printable(data + i))
+        i += 8;
+    while (i < len && data[i] >= 0x20 && data[i] < 0x7f)
+        i++;
+    return i;
+}
+
 char *
 smtpx_printable(const guint8 *data, gsize len)
 {
     GString *out;
-    gsize i = 0;
+    gsize i;
 
     /* Most strings are printable ASCII: one allocation, one copy. */
-    while (i < len && data[i] >= 0x20 && data[i] < 0x7f)
-        i++;
+    i = smtpx_printable_ascii_prefix(data, len);
     if (i == len) {
         char *str = g_malloc(len + 1);
 
@@ -87,7 +115,7 @@ smtpx_ascii_lower_dup(const char *s, gsize len)
     gsize i;
 
     for (i = 0; i < len; i++)
-        out[i] = g_ascii_tolower(s[i]);
+        out[i] = smtpx_ascii_tolower(s[i]);
     out[len] = '\0';
     return out;
 }
@@ -101,19 +129,17 @@ smtpx_printable_upper(const guint8 *data, gsize len)
 
     if (len == 0)
         return g_strdup("");
-    for (i = 0; i < len && data[i] >= 0x20 && data[i] < 0x7f; i++)
-        ;
-    if (i == len) {
+    if (smtpx_printable_ascii_prefix(data, len) == len) {
         /* Printable ASCII (the usual case): one allocation. */
         out = g_malloc(len + 1);
         for (i = 0; i < len; i++)
-            out[i] = g_ascii_toupper((gchar)data[i]);
+            out[i] = smtpx_ascii_toupper((gchar)data[i]);
         out[len] = '\0';
         return out;
     }
     tmp = g_malloc(len);
     for (i = 0; i < len; i++)
-        tmp[i] = (guint8)g_ascii_toupper((gchar)data[i]);
+        tmp[i] = (guint8)smtpx_ascii_toupper((gchar)data[i]);
     out = smtpx_printable(tmp, len);
     g_free(tmp);
     return out;

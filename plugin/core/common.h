@@ -11,9 +11,45 @@
 #ifndef SMTPX_CORE_COMMON_H
 #define SMTPX_CORE_COMMON_H
 
+#include <string.h>
+
 #include <glib.h>
 
 G_BEGIN_DECLS
+
+/*
+ * smtpx_alloc0 - n zeroed bytes, as g_malloc0(n) gives them, but through
+ * g_malloc() and memset(): glibc's calloc() never reuses a recently freed
+ * chunk from its per-thread cache, so for the small structures the core
+ * makes and frees per command, reply and header field this is several
+ * times cheaper.  Aborts on out-of-memory like g_malloc(); n may be 0.
+ * smtpx_new0(T) is one zeroed T (g_free() it), as g_new0(T, 1).
+ */
+static inline gpointer
+smtpx_alloc0(gsize n)
+{
+    gpointer p = g_malloc(n);
+
+    if (p)
+        memset(p, 0, n);
+    return p;
+}
+
+#define smtpx_new0(T) ((T *)smtpx_alloc0(sizeof(T)))
+
+/* g_ascii_tolower() and g_ascii_toupper() inline (GLib's are calls, made
+ * per octet here): only 'A'..'Z' (resp. 'a'..'z') change. */
+static inline gchar
+smtpx_ascii_tolower(gchar c)
+{
+    return (c >= 'A' && c <= 'Z') ? (gchar)(c - 'A' + 'a') : c;
+}
+
+static inline gchar
+smtpx_ascii_toupper(gchar c)
+{
+    return (c >= 'a' && c <= 'z') ? (gchar)(c - 'a' + 'A') : c;
+}
 
 /* Direction of a byte stream inside one SMTP session. */
 typedef enum {
@@ -36,6 +72,15 @@ typedef struct {
  * Returns a newly allocated NUL-terminated string (g_free() it); never NULL.
  */
 char *smtpx_printable(const guint8 *data, gsize len);
+
+/*
+ * smtpx_printable_ascii_prefix - how many octets data starts with that are
+ * printable ASCII (0x20..0x7e): len when all are, else the offset of the
+ * first octet that is not.  data: len octets, not NUL-terminated; may be
+ * NULL when len is 0.  Reads no octet past len (the fast path of
+ * smtpx_printable(), eight octets at a time).
+ */
+gsize smtpx_printable_ascii_prefix(const guint8 *data, gsize len);
 
 /*
  * smtpx_ascii_lower_dup - lower-case ASCII copy (domains, RFC 5321 2.4).

@@ -100,6 +100,10 @@ typedef struct {
     char    *query;           /* q= as sent, or NULL (dns/txt) */
     char    *copied_headers;  /* z= as sent (printable), or NULL */
     gboolean signs_from;      /* h= lists From (RFC 6376 5.4) */
+    gboolean has_b_span;      /* b= was found: b_start/b_end are set */
+    gsize    b_start, b_end;  /* b= value's [start, end) in the parsed input
+                               * (value_start/value_end of its tag), emptied
+                               * for the header hash (RFC 6376 3.7) */
 } smtpx_dkim_sig_t;
 
 /*

@@ -65,7 +65,7 @@ authres_entry_free(gpointer p)
 smtpx_authres_t *
 smtpx_authres_parse(const guint8 *value, gsize len, gboolean arc)
 {
-    smtpx_authres_t *ar = g_new0(smtpx_authres_t, 1);
+    smtpx_authres_t *ar = smtpx_new0(smtpx_authres_t);
     char *text = strip_comments(value, value ? len : 0);
     gchar **parts = g_strsplit(text, ";", -1);
     guint i = 0;
@@ -107,7 +107,7 @@ smtpx_authres_parse(const guint8 *value, gsize len, gboolean arc)
         props = sp ? g_strstrip(sp + 1) : (char *)"";
         if (sp)
             *sp = '\0';
-        en = g_new0(smtpx_authres_entry_t, 1);
+        en = smtpx_new0(smtpx_authres_entry_t);
         {
             char *ml = g_ascii_strdown(g_strstrip(m), -1);
             char *rl = g_ascii_strdown(r, -1);

@@ -6,6 +6,7 @@
  * computed as a stream into a libgcrypt hash, with the l= limit (3.4.5).
  * See dkim.h for the contract.
  */
+#include <stddef.h>
 #include <string.h>
 #include <gcrypt.h>
 
@@ -50,7 +51,7 @@ smtpx_dkim_canon_header(smtpx_dkim_canon_t c, const guint8 *field, gsize len,
                               field[ne - 1] == '\n'))
                 ne--;
             for (i = 0; i < ne; i++)
-                *w++ = (guint8)g_ascii_tolower(field[i]);
+                *w++ = (guint8)smtpx_ascii_tolower(field[i]);
         }
         *w++ = ':';
         for (i = colon + 1; i < len; i++) {
@@ -102,7 +103,11 @@ flush_buf(smtpx_dkim_body_t *b)
 smtpx_dkim_body_t *
 smtpx_dkim_body_new(smtpx_dkim_canon_t c, int md_algo, guint64 limit)
 {
-    smtpx_dkim_body_t *b = g_new0(smtpx_dkim_body_t, 1);
+    smtpx_dkim_body_t *b = g_new(smtpx_dkim_body_t, 1);
+
+    /* Every member zeroed but the buffer, which is written before read. */
+    memset(b, 0, offsetof(smtpx_dkim_body_t, buf));
+    b->buf_len = 0;
 
     smtpx_dkim_init();
     b->canon = c;
@@ -168,6 +173,14 @@ end_line(smtpx_dkim_body_t *b)
     b->line_content = FALSE;
 }
 
+/* The octets that end a run of plain octets in smtpx_dkim_body_feed: CR
+ * always, WSP in relaxed (stop_class[c] & the mode's mask). */
+#define STOP_CR  1
+#define STOP_WSP 2
+static const guint8 stop_class[256] = {
+    ['\r'] = STOP_CR, [' '] = STOP_WSP, ['\t'] = STOP_WSP,
+};
+
 void
 smtpx_dkim_body_feed(smtpx_dkim_body_t *b, const guint8 *p, gsize n)
 {
@@ -204,11 +217,16 @@ smtpx_dkim_body_feed(smtpx_dkim_body_t *b, const guint8 *p, gsize n)
              * then, and no WSP). */
             gboolean relaxed = b->canon == SMTPX_DKIM_CANON_RELAXED;
             gboolean ended_line = FALSE;
+            guint8 stop = relaxed ? (STOP_CR | STOP_WSP) : STOP_CR;
             gsize j = i + 1;
 
             while (j < n) {
                 guint8 d = p[j];
 
+                if (!(stop_class[d] & stop)) {
+                    j++;                /* a plain octet (one test) */
+                    continue;
+                }
                 if (d == '\r') {
                     if (j + 1 < n && p[j + 1] == '\n') {
                         if (j + 2 < n && p[j + 2] != '\r' &&

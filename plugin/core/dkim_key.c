@@ -69,7 +69,7 @@ key_read_lists(smtpx_dkim_key_t *k, const GPtrArray *tags)
 smtpx_dkim_key_t *
 smtpx_dkim_key_parse(const guint8 *txt, gsize len)
 {
-    smtpx_dkim_key_t *k = g_new0(smtpx_dkim_key_t, 1);
+    smtpx_dkim_key_t *k = smtpx_new0(smtpx_dkim_key_t);
     const char *err = NULL;
     GPtrArray *tags = smtpx_dkim_tags_parse(txt, len, &err);
     const smtpx_dkim_tag_t *t;

@@ -28,7 +28,7 @@ krec_array_free(gpointer p)
 smtpx_dkim_keys_t *
 smtpx_dkim_keys_new(void)
 {
-    smtpx_dkim_keys_t *k = g_new0(smtpx_dkim_keys_t, 1);
+    smtpx_dkim_keys_t *k = smtpx_new0(smtpx_dkim_keys_t);
 
     k->by_name = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
                                        krec_array_free);
@@ -86,7 +86,7 @@ smtpx_dkim_keys_add(smtpx_dkim_keys_t *k, const char *name, smtpx_dkim_src_t src
             o->len == len && (len == 0 || memcmp(o->txt, txt, len) == 0))
             return;
     }
-    r = g_new0(krec_t, 1);
+    r = smtpx_new0(krec_t);
     r->src = src;
     r->frame = frame;
     r->nxdomain = nxdomain;

@@ -30,7 +30,7 @@ authres_free_cb(gpointer p)
 smtpx_dkim_msg_t *
 smtpx_dkim_msg_new(gsize max_header_bytes)
 {
-    smtpx_dkim_msg_t *m = g_new0(smtpx_dkim_msg_t, 1);
+    smtpx_dkim_msg_t *m = smtpx_new0(smtpx_dkim_msg_t);
 
     smtpx_dkim_init();
     m->max_header = max_header_bytes ? max_header_bytes : 65536;
@@ -110,20 +110,18 @@ header_hash(smtpx_dkim_msg_t *m, msig_t *s, field_t *fields, guint nf,
     {
         GByteArray *own = g_byte_array_new();
         gsize vstart = sf->name_end + 1;
-        GPtrArray *tags = smtpx_dkim_tags_parse(h + vstart, sf->end - vstart, NULL);
-        const smtpx_dkim_tag_t *bt = smtpx_dkim_tags_get(tags, "b");
 
-        if (bt) {
-            g_byte_array_append(own, h + sf->start, (guint)(vstart + bt->value_start - sf->start));
-            g_byte_array_append(own, h + vstart + bt->value_end,
-                                (guint)(sf->end - (vstart + bt->value_end)));
+        /* The b= span the signature's parse found in this same value
+         * (smtpx_dkim_sig_parse got h + vstart): no second parse. */
+        if (s->sig->has_b_span) {
+            g_byte_array_append(own, h + sf->start, (guint)(vstart + s->sig->b_start - sf->start));
+            g_byte_array_append(own, h + vstart + s->sig->b_end,
+                                (guint)(sf->end - (vstart + s->sig->b_end)));
         } else {
             g_byte_array_append(own, h + sf->start, (guint)(sf->end - sf->start));
         }
         smtpx_dkim_canon_header(s->sig->header_canon, own->data, own->len, FALSE, buf);
         g_byte_array_free(own, TRUE);
-        if (tags)
-            g_ptr_array_unref(tags);
     }
     if (gcry_md_open(&md, md_algo_of(s->sig->alg), 0) == 0) {
         gcry_md_write(md, buf->data, buf->len);
@@ -198,7 +196,7 @@ headers_done(smtpx_dkim_msg_t *m)
             m->n_fields++;
             if (m->sigs->len >= SMTPX_DKIM_MAX_SIGS)
                 continue;
-            s = g_new0(msig_t, 1);
+            s = smtpx_new0(msig_t);
             s->sig = smtpx_dkim_sig_parse(h + vs, f->end - vs);
             g_ptr_array_add(m->sigs, s);
             if (m->hdr_overflow) {

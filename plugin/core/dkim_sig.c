@@ -167,7 +167,7 @@ sig_check_identity(const smtpx_dkim_sig_t *s)
 smtpx_dkim_sig_t *
 smtpx_dkim_sig_parse(const guint8 *value, gsize len)
 {
-    smtpx_dkim_sig_t *s = g_new0(smtpx_dkim_sig_t, 1);
+    smtpx_dkim_sig_t *s = smtpx_new0(smtpx_dkim_sig_t);
     const char *err = NULL;
     GPtrArray *tags = smtpx_dkim_tags_parse(value, len, &err);
 
@@ -177,6 +177,15 @@ smtpx_dkim_sig_parse(const guint8 *value, gsize len)
         return s;
     }
     sig_read_tags(s, tags);
+    {
+        const smtpx_dkim_tag_t *bt = smtpx_dkim_tags_get(tags, "b");
+
+        if (bt) {
+            s->has_b_span = TRUE;
+            s->b_start = bt->value_start;
+            s->b_end = bt->value_end;
+        }
+    }
     if (!s->error)
         s->error = sig_check_required(s, tags);
     if (!s->error)

@@ -73,7 +73,7 @@ smtpx_dkim_tags_parse(const guint8 *text, gsize len, const char **err)
             why = "too many tags";
             goto bad;
         }
-        t = g_new0(smtpx_dkim_tag_t, 1);
+        t = smtpx_new0(smtpx_dkim_tag_t);
         t->name = g_strndup((const char *)text + ns, ne - ns);
         t->value = g_malloc(ve - vs + 1);
         memcpy(t->value, text + vs, ve - vs);

@@ -339,7 +339,7 @@ smtpx_dkim_msg_evaluate(const smtpx_dkim_msg_t *m, const smtpx_dkim_keys_t *keys
 
     for (i = 0; m && i < m->sigs->len; i++) {
         const msig_t *s = g_ptr_array_index(m->sigs, i);
-        smtpx_dkim_result_t *r = g_new0(smtpx_dkim_result_t, 1);
+        smtpx_dkim_result_t *r = smtpx_new0(smtpx_dkim_result_t);
 
         r->sig = s->sig;
         evaluate_one(m, s, keys, r);
@@ -356,7 +356,7 @@ smtpx_dkim_msg_evaluate(const smtpx_dkim_msg_t *m, const smtpx_dkim_keys_t *keys
 smtpx_author_verdict_t *
 smtpx_dkim_author_verdict(const smtpx_verdict_t *v, GPtrArray *results)
 {
-    smtpx_author_verdict_t *av = g_new0(smtpx_author_verdict_t, 1);
+    smtpx_author_verdict_t *av = smtpx_new0(smtpx_author_verdict_t);
     gboolean tricks, env_backed, unverifiable = FALSE;
     GString *why = g_string_new(v && v->reasons ? v->reasons : "");
     const smtpx_dkim_result_t *best = NULL, *unv = NULL, *bad = NULL;

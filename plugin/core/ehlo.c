@@ -319,7 +319,7 @@ parse_limits_param(span_t params, smtpx_ehlo_t *ehlo)
 static smtpx_ehlo_capability_t *
 capability_parse(const guint8 *text, gsize len, span_t *params_out)
 {
-    smtpx_ehlo_capability_t *cap = g_new0(smtpx_ehlo_capability_t, 1);
+    smtpx_ehlo_capability_t *cap = smtpx_new0(smtpx_ehlo_capability_t);
     span_t kw, params = { NULL, 0 };
     gsize i = 0;
     gboolean valid = TRUE;
@@ -447,12 +447,29 @@ is_ok_trailer(const char *text)
  * SIZE, AUTH and LIMITS fill the typed members; the first SIZE line wins.
  * The reply code is not checked: pass a 250 reply.
  */
+/* Whether the keyword of the last capability of caps is that of an earlier
+ * one.  A linear scan: at most SMTPX_EHLO_MAX_KEYWORDS lines are kept, and
+ * a reply has a dozen, where a hash table costs more to make than to use. */
+static gboolean
+keyword_kept_before(const GPtrArray *caps)
+{
+    const smtpx_ehlo_capability_t *last = g_ptr_array_index(caps, caps->len - 1);
+    guint j;
+
+    for (j = 0; j + 1 < caps->len; j++) {
+        const smtpx_ehlo_capability_t *c = g_ptr_array_index(caps, j);
+
+        if (strcmp(c->keyword, last->keyword) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 smtpx_ehlo_t *
 smtpx_ehlo_parse(const smtpx_reply_t *reply)
 {
     smtpx_ehlo_t *ehlo;
     GString *kws;
-    GHashTable *seen;
     const char *first;
     gsize flen, i, start;
     guint n;
@@ -460,11 +477,10 @@ smtpx_ehlo_parse(const smtpx_reply_t *reply)
     if (reply == NULL || reply->lines == NULL || reply->lines->len == 0)
         return NULL;
 
-    ehlo = g_new0(smtpx_ehlo_t, 1);
+    ehlo = smtpx_new0(smtpx_ehlo_t);
     ehlo->capabilities = g_ptr_array_new_with_free_func(capability_free_cb);
     ehlo->auth_mechanisms = g_ptr_array_new_with_free_func(g_free);
     kws = g_string_new(NULL);
-    seen = g_hash_table_new(g_str_hash, g_str_equal);
 
     first = g_ptr_array_index(reply->lines, 0);
     flen = strlen(first);
@@ -501,8 +517,8 @@ smtpx_ehlo_parse(const smtpx_reply_t *reply)
         else
             ehlo->keywords_dropped++;
 
-        /* Listed once; the set borrows the strings owned by the caps. */
-        if (kept && cap->keyword[0] != '\0' && g_hash_table_add(seen, cap->keyword)) {
+        /* Listed once: the first kept line of each keyword adds it. */
+        if (kept && cap->keyword[0] != '\0' && !keyword_kept_before(ehlo->capabilities)) {
             if (kws->len > 0)
                 g_string_append_c(kws, ' ');
             g_string_append(kws, cap->keyword);
@@ -530,7 +546,6 @@ smtpx_ehlo_parse(const smtpx_reply_t *reply)
             smtpx_ehlo_capability_free(cap);
     }
 
-    g_hash_table_destroy(seen);
     ehlo->keywords = g_string_free(kws, FALSE);
     return ehlo;
 }

@@ -56,7 +56,7 @@ field_free(gpointer p)
 smtpx_headers_t *
 smtpx_headers_new(gsize max_bytes)
 {
-    smtpx_headers_t *h = g_new0(smtpx_headers_t, 1);
+    smtpx_headers_t *h = smtpx_new0(smtpx_headers_t);
 
     /* 0 acts as 1; the cap keeps every kept length within a GByteArray's
      * guint (far above any sensible preference). */
@@ -113,7 +113,7 @@ close_field(smtpx_headers_t *h)
     if (memchr(b, '\r', n))
         flags |= SMTPX_HDR_BARE_CR;
 
-    f = g_new0(smtpx_header_field_t, 1);
+    f = smtpx_new0(smtpx_header_field_t);
     colon = n > start ? memchr(b + start, ':', n - start) : NULL;
     if (!colon) {
         flags |= SMTPX_HDR_NO_COLON;

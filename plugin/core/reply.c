@@ -128,7 +128,7 @@ smtpx_reply_line_parse(const guint8 *line, gsize len, smtpx_reply_line_t *out)
 smtpx_reply_t *
 smtpx_reply_new(void)
 {
-    smtpx_reply_t *r = g_new0(smtpx_reply_t, 1);
+    smtpx_reply_t *r = smtpx_new0(smtpx_reply_t);
 
     r->lines = g_ptr_array_new_with_free_func(g_free);
     return r;

@@ -156,7 +156,7 @@ static void
 hold(smtpx_tcpstream_t *ts, direction_t *d, smtpx_dir_t dir, guint32 seq,
      const guint8 *data, gsize len, const sink_t *out)
 {
-    held_t *h = g_new0(held_t, 1);
+    held_t *h = smtpx_new0(held_t);
 
     h->seq = seq;
     h->len = len;
@@ -225,7 +225,7 @@ place(smtpx_tcpstream_t *ts, direction_t *d, smtpx_dir_t dir, guint32 seq,
 smtpx_tcpstream_t *
 smtpx_tcpstream_new(guint max_segments, gsize max_bytes)
 {
-    smtpx_tcpstream_t *ts = g_new0(smtpx_tcpstream_t, 1);
+    smtpx_tcpstream_t *ts = smtpx_new0(smtpx_tcpstream_t);
 
     g_queue_init(&ts->dir[0].held);
     g_queue_init(&ts->dir[1].held);

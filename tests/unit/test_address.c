@@ -1117,6 +1117,29 @@ test_readings(void)
                            RS | RF | RL | RQ);
     check_readings("noreply@example.com <noreply@example.com>", want);
     g_free(want);
+    /* The same mailbox with the domain in other cases is one reading
+     * (domains are compared in lower case); local parts keep their case
+     * (RFC 5321 2.4), and a domain that is a prefix of another is another
+     * reading: what the readings' no-copy comparison must tell apart. */
+    want = g_strdup_printf("a@example.com|example.com|%u|0\n",
+                           RS | RF | RL | RQ);
+    check_readings("a@EXAMPLE.com <a@example.COM>", want);
+    g_free(want);
+    want = g_strdup_printf("a@example.com|example.com|%u|0\n"
+                           "A@example.com|example.com|%u|0\n",
+                           RS | RL | RQ, RF | RQ);
+    check_readings("A@example.com <a@example.com>", want);
+    g_free(want);
+    want = g_strdup_printf("a@example.com|example.com|%u|0\n"
+                           "a@example.co|example.co|%u|0\n",
+                           RS | RL | RQ, RF | RQ);
+    check_readings("a@example.co <a@example.com>", want);
+    g_free(want);
+    want = g_strdup_printf("ab@example.com|example.com|%u|0\n"
+                           "a@example.com|example.com|%u|0\n",
+                           RS | RL | RQ, RF | RQ);
+    check_readings("a@example.com <ab@example.com>", want);
+    g_free(want);
     /* ... its twin names another mailbox in the display name. */
     want = g_strdup_printf("bob@evil.example|evil.example|%u|0\n"
                            "alice@example.com|example.com|%u|0\n",

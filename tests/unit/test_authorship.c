@@ -246,6 +246,13 @@ test_lookalike_domain(void)
         "\xed\x95\x9c\xea\xb8\x80\xe6\x97\xa5" "abc.example"));
     /* Plain ASCII, digits and hyphens. */
     g_assert_false(smtpx_domain_is_lookalike("mail-01.example.com"));
+    /* An A-label is checked wherever it stands, in any case; "xn--" inside
+     * a label is no A-label prefix (the ASCII fast path must not skip the
+     * first two nor take the last). */
+    g_assert_true(smtpx_domain_is_lookalike("mail.xn--pple-43d.com"));
+    g_assert_true(smtpx_domain_is_lookalike("a.b.Xn--80ak6aa92e.example"));
+    g_assert_false(smtpx_domain_is_lookalike("axn--pple-43d.com"));
+    g_assert_false(smtpx_domain_is_lookalike("mail.example.xn--"));
     /* Latin "a", DIGIT ONE and ARABIC-INDIC DIGIT ONE (U+0661): two digit
      * systems (UTS 39 5.3) and Latin with Arabic (5.2). */
     g_assert_true(smtpx_domain_is_lookalike("a1\xd9\xa1.example"));

@@ -372,6 +372,37 @@ test_non_ascii(void)
                "\\xff@x.example", "x.example");
 }
 
+/* A path without '(' is used in place (no copy without comments): the
+ * same flags, mailbox and domain as when an empty comment "()" before it
+ * makes the comment-dropping step copy it, COMMENT aside. */
+static void
+test_path_without_comments(void)
+{
+    static const char *const paths[] = {
+        "<a@b.example>", "<\"abc@x.example>", "<\"a\\\"b\"@x.example>",
+        "<\"a b\"@x.example>", "<j\xc3\xb6ran@x.example>", "<\xff@x.example>",
+        "<@r.example:a@b.example>", "<>", "<a@b.example", "<\"a\"b@x.example>",
+        "<a@[192.0.2.1]>", "<\"a@b.example>>",
+    };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(paths); i++) {
+        char *plain = g_strdup_printf("FROM:%s", paths[i]);
+        char *commented = g_strdup_printf("FROM:<()%s", paths[i] + 1);
+        smtpx_path_t *a = mail(plain), *b = mail(commented);
+
+        g_assert_cmphex(a->flags & SMTPX_PATH_COMMENT, ==, 0);
+        g_assert_cmphex(a->flags | SMTPX_PATH_COMMENT, ==, b->flags);
+        g_assert_cmpstr(a->mailbox, ==, b->mailbox);
+        g_assert_cmpstr(a->domain, ==, b->domain);
+        g_assert_cmpint(a->null_path, ==, b->null_path);
+        smtpx_path_free(a);
+        smtpx_path_free(b);
+        g_free(plain);
+        g_free(commented);
+    }
+}
+
 static void
 test_junk_and_unbalanced(void)
 {
@@ -930,6 +961,7 @@ main(int argc, char **argv)
     g_test_add_func("/command/path/address-literals", test_address_literals);
     g_test_add_func("/command/path/non-ascii", test_non_ascii);
     g_test_add_func("/command/path/junk-and-unbalanced", test_junk_and_unbalanced);
+    g_test_add_func("/command/path/without-comments", test_path_without_comments);
     g_test_add_func("/command/path/missing-keyword", test_missing_keyword);
     g_test_add_func("/command/path/bad-local-and-domain", test_bad_local_and_domain);
     g_test_add_func("/command/params", test_params);

@@ -132,6 +132,42 @@ test_sig_parse(void)
     g_assert_cmpuint(s->b_len, ==, 3);
     smtpx_dkim_sig_free(s);
 
+    /* The b= span kept for the header hash (RFC 6376 3.7: the value is
+     * emptied, from after "=" to the ";" or the end) is that of the tag
+     * parse, wherever b= stands. */
+    {
+        static const char *const with_b[] = {
+            "v=1; a=rsa-sha256; d=x.example; s=s; h=From; bh=AAAA; b=AA\r\n AA",
+            "b= AAAA ; v=1; a=rsa-sha256; d=x.example; s=s; h=From; bh=AAAA",
+            "v=1; a=rsa-sha256; b=; d=x.example; s=s; h=From; bh=AAAA",
+            "v=2; b=AAAA; a=rsa-sha256",                        /* not ok */
+        };
+        guint i;
+
+        for (i = 0; i < G_N_ELEMENTS(with_b); i++) {
+            const char *err = NULL;
+            GPtrArray *tags = smtpx_dkim_tags_parse((const guint8 *)with_b[i],
+                                                    strlen(with_b[i]), &err);
+            const smtpx_dkim_tag_t *bt = smtpx_dkim_tags_get(tags, "b");
+
+            s = sig_of(with_b[i]);
+            g_assert_nonnull(bt);
+            g_assert_true(s->has_b_span);
+            g_assert_cmpuint(s->b_start, ==, bt->value_start);
+            g_assert_cmpuint(s->b_end, ==, bt->value_end);
+            g_assert_cmpuint(s->b_start, ==, (gsize)(strstr(with_b[i], "b=") - with_b[i]) + 2);
+            smtpx_dkim_sig_free(s);
+            g_ptr_array_unref(tags);
+        }
+        /* Without b=, or when the tags do not parse, there is no span. */
+        s = sig_of("v=1; a=rsa-sha256; d=x.example; s=s; h=From; bh=AAAA");
+        g_assert_false(s->has_b_span);
+        smtpx_dkim_sig_free(s);
+        s = sig_of("b=AAAA; b=AAAA");
+        g_assert_false(s->has_b_span);
+        smtpx_dkim_sig_free(s);
+    }
+
     /* Each of these is a permerror (RFC 6376 3.5, 6.1.1). */
     {
         static const char *const bad[] = {

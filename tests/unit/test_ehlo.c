@@ -184,6 +184,35 @@ test_auth_obsolete_form(void)
     smtpx_ehlo_free(e);
 }
 
+/* keywords lists each keyword once, at its first line, whatever lines
+ * repeat it (upper-cased first, so "size" repeats "SIZE"), next to each
+ * other or not, first or last; capabilities keeps every line. */
+static void
+test_keywords_once(void)
+{
+    static const char *const l[] = {
+        "250-x.example", "250-PIPELINING", "250-SIZE 100", "250-8BITMIME",
+        "250-size 200", "250-PIPELINING", "250-PIPELINING", "250-X-A",
+        "250 8BITMIME",
+    };
+    static const char *const same[] = {
+        "250-x.example", "250-DSN", "250-dsn", "250 Dsn",
+    };
+    smtpx_ehlo_t *e = ehlo_from(l, G_N_ELEMENTS(l));
+
+    g_assert_cmpuint(e->capabilities->len, ==, 8);
+    g_assert_cmpstr(e->keywords, ==, "PIPELINING SIZE 8BITMIME X-A");
+    /* The first SIZE line wins (ehlo.h). */
+    g_assert_true(e->size_present);
+    g_assert_cmpuint(e->size_limit, ==, 100);
+    smtpx_ehlo_free(e);
+
+    e = ehlo_from(same, G_N_ELEMENTS(same));
+    g_assert_cmpuint(e->capabilities->len, ==, 3);
+    g_assert_cmpstr(e->keywords, ==, "DSN");
+    smtpx_ehlo_free(e);
+}
+
 static void
 test_auth_mechanisms(void)
 {
@@ -631,6 +660,7 @@ main(int argc, char **argv)
     g_test_add_func("/ehlo/exchange", test_exchange);
     g_test_add_func("/ehlo/auth/obsolete-form", test_auth_obsolete_form);
     g_test_add_func("/ehlo/auth/mechanisms", test_auth_mechanisms);
+    g_test_add_func("/ehlo/keywords-once", test_keywords_once);
     g_test_add_func("/ehlo/size", test_size);
     g_test_add_func("/ehlo/limits", test_limits);
     g_test_add_func("/ehlo/capability-grammar", test_capability_grammar);
