@@ -43,13 +43,20 @@ smtpx_frames_key(tvbuff_t *tvb)
 {
     guint len = tvb_captured_length(tvb);
     guint head = MIN(len, 64u), tail = MIN(len - head, 64u), i;
-    const guint8 *p = tvb_get_ptr(tvb, 0, (gint)len);
+    const guint8 *p;
     guint32 h = 2166136261u ^ len;
 
-    for (i = 0; i < head; i++)
-        h = (h ^ p[i]) * 16777619u;
-    for (i = len - tail; i < len; i++)
-        h = (h ^ p[i]) * 16777619u;
+    /* Only the two ends are read (a reassembled tvb is not flattened). */
+    if (head) {
+        p = tvb_get_ptr(tvb, 0, (gint)head);
+        for (i = 0; i < head; i++)
+            h = (h ^ p[i]) * 16777619u;
+    }
+    if (tail) {
+        p = tvb_get_ptr(tvb, (gint)(len - tail), (gint)tail);
+        for (i = 0; i < tail; i++)
+            h = (h ^ p[i]) * 16777619u;
+    }
     return h;
 }
 

@@ -170,7 +170,7 @@ smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         ti = proto_tree_add_item(tree, proto_smtpx, tvb, 0, -1, ENC_NA);
         st = proto_item_add_subtree(ti, smtpx_ett.smtpx);
     }
-    summary = g_string_new(NULL);
+    summary = tree ? g_string_new(NULL) : NULL;     /* the root item's text */
     for (i = 0; i < rec->n_events; i++) {
         const smtpx_event_t *ev = smtpx_record_events(rec)[i];
         proto_item *item, *verdict_item = NULL;
@@ -179,8 +179,7 @@ smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         smtpx_tree_event_span(tvb, rec, i, &start, &len);
         if (ev->kind == SMTPX_EV_COMMAND && !ev->command->injected)
             n_cmds++;
-        item = build_event(st, pinfo, tvb, rec, i, start, len, tree ? summary : NULL,
-                           &verdict_item);
+        item = build_event(st, pinfo, tvb, rec, i, start, len, summary, &verdict_item);
         smtpx_tree_add_anomalies(pinfo, tvb, start, item ? item : ti, verdict_item, ev, &tags);
     }
     if (tree && rec->starttls) {
@@ -191,7 +190,7 @@ smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         g_string_append_printf(summary, "%sTLS begins", summary->len ? "; " : "");
     }
     /* The root item says what the frame shows (as HTTP and TLS do). */
-    if (ti && summary->len) {
+    if (ti && summary && summary->len) {
         /* Kept well under the label limit: whole parts, then "...". */
         if (summary->len > 180) {
             gsize cut = 180;
@@ -202,6 +201,7 @@ smtpx_tree_build(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
         }
         proto_item_append_text(ti, ": %s", summary->str);
     }
-    g_string_free(summary, TRUE);
+    if (summary)
+        g_string_free(summary, TRUE);
     add_info(pinfo, rec, n_cmds, tags);
 }

@@ -94,7 +94,7 @@ streams_ensure(smtpx_session_t *s)
 smtpx_session_t *
 smtpx_session_new(const smtpx_config_t *cfg)
 {
-    smtpx_session_t *s = g_new0(smtpx_session_t, 1);
+    smtpx_session_t *s = smtpx_new0(smtpx_session_t);
     gsize i;
 
     if (cfg)

@@ -278,7 +278,7 @@ sess_command_event_build(const guint8 *line, gsize line_len, const smtpx_command
 {
     const guint8 *args = line + MIN(cmd->args_offset, line_len);
     gsize alen = line_len - MIN(cmd->args_offset, line_len);
-    smtpx_command_event_t *ce = g_new0(smtpx_command_event_t, 1);
+    smtpx_command_event_t *ce = smtpx_new0(smtpx_command_event_t);
 
     ev->command = ce;
     ce->verb = cmd->verb;

@@ -121,7 +121,7 @@ static smtpx_event_t *
 new_event(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
           gsize offset, gsize length, gboolean began_earlier)
 {
-    smtpx_event_t *ev = g_new0(smtpx_event_t, 1);
+    smtpx_event_t *ev = smtpx_new0(smtpx_event_t);
 
     ev->kind = kind;
     ev->dir = dir;
@@ -358,7 +358,7 @@ sess_add_anomaly(smtpx_event_t *ev, smtpx_anomaly_kind_t kind, const char *fmt, 
         ev->anomalies = g_ptr_array_new_with_free_func(anomaly_free);
     if (ev->anomalies->len >= MAX_ANOMALIES)
         return;
-    a = g_new0(smtpx_anomaly_t, 1);
+    a = smtpx_new0(smtpx_anomaly_t);
     a->kind = kind;
     va_start(ap, fmt);
     a->text = g_strdup_vprintf(fmt, ap);
@@ -379,7 +379,7 @@ pending_t *
 sess_pending_new(pending_kind_t kind, smtpx_verb_t verb, const char *name,
             smtpx_session_t *s)
 {
-    pending_t *p = g_new0(pending_t, 1);
+    pending_t *p = smtpx_new0(pending_t);
 
     p->kind = kind;
     p->verb = verb;

@@ -65,7 +65,7 @@ rebuild_reply(const smtpx_rebuild_context_t *ctx, smtpx_event_t *ev,
         smtpx_reply_free(r);
         return NULL;
     }
-    re = g_new0(smtpx_reply_event_t, 1);
+    re = smtpx_new0(smtpx_reply_event_t);
     ev->reply = re;
     re->reply = r;
     re->cmd_name = ctx->cmd_name;
@@ -88,7 +88,7 @@ smtpx_event_rebuild(const smtpx_rebuild_context_t *ctx, const guint8 *bytes, gsi
     if (!ctx || !bytes || len == 0 ||
         (ctx->kind != SMTPX_EV_COMMAND && ctx->kind != SMTPX_EV_REPLY))
         return NULL;
-    ev = g_new0(smtpx_event_t, 1);
+    ev = smtpx_new0(smtpx_event_t);
     ev->kind = ctx->kind;
     ev->dir = ctx->dir;
     ev->frame = ctx->frame;

@@ -297,7 +297,7 @@ complete_reply_work(smtpx_session_t *s, const smtpx_stream_item_t *last,
                     smtpx_event_t **out)
 {
     smtpx_reply_t *r = s->ph.reply;
-    smtpx_reply_event_t *re = g_new0(smtpx_reply_event_t, 1);
+    smtpx_reply_event_t *re = smtpx_new0(smtpx_reply_event_t);
     gboolean earlier = s->ph.reply_began_earlier || s->ph.reply_feed != s->feed_no;
     gsize start = earlier ? 0 : s->ph.reply_start;
     gsize end = last->offset + last->length;

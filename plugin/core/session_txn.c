@@ -20,9 +20,9 @@
 txn_t *
 sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from, const smtpx_event_t *ref)
 {
-    txn_t *t = g_new0(txn_t, 1);
+    txn_t *t = smtpx_new0(txn_t);
 
-    t->ev = g_new0(smtpx_txn_event_t, 1);
+    t->ev = smtpx_new0(smtpx_txn_event_t);
     t->ev->number = ++s->txn_count;
     t->ev->helo = g_strdup(s->ph.helo);
     if (mail_from)
@@ -106,7 +106,7 @@ sess_detach_cur_txn(smtpx_session_t *s)
 void
 sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref)
 {
-    smtpx_message_event_t *m = g_new0(smtpx_message_event_t, 1);
+    smtpx_message_event_t *m = smtpx_new0(smtpx_message_event_t);
     gboolean loose;
 
     if (t && t->loose)
