@@ -304,7 +304,7 @@ smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
 }
 
 /* Rebuilt events of one view go when the packet's memory goes. */
-static gboolean
+static smtpx_ws_bool
 free_rebuilt(wmem_allocator_t *allocator _U_, wmem_cb_event_t event _U_, void *data)
 {
     GPtrArray *a = (GPtrArray *)data;

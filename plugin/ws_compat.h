@@ -54,8 +54,9 @@
 #endif
 
 /*
- * The boolean type of preference variables (prefs_register_bool_preference)
- * and of UAT record-update callbacks (uat_update_cb_t): gboolean up to 4.2,
+ * The boolean type of preference variables (prefs_register_bool_preference),
+ * of UAT record-update callbacks (uat_update_cb_t) and of wmem user
+ * callbacks (wmem_user_cb_t, wmem_register_callback): gboolean up to 4.2,
  * C99 bool from 4.4 on (the 4.3 development series moved epan's public API
  * to C99 types).  Built and tested here: 4.0 (gboolean), 4.4 and 4.6 (bool).
  * 4.2 is put on the gboolean side from its release history; it is not
