@@ -166,7 +166,6 @@ smtpx_record_cevs(const smtpx_record_t *rec)
  * event pointers and their in_tvb flags (packet scope, smtpx_frames_view). */
 typedef struct {
     smtpx_record_t rec;        /* a copy of the stored one */
-    const smtpx_record_t *stored;
     smtpx_event_t *const *events;
     const guint8 *in_tvb;      /* per event: SMTPX_CEV_IN_TVB was set */
 } smtpx_record_view_t;

@@ -114,18 +114,16 @@ smtpx_frames_frame_offset(packet_info *pinfo, tvbuff_t *tvb)
     return (guint32)(p - b);
 }
 
-/* Whether the len bytes of an event at base + offset of the record's call
- * are the frame's own bytes (checked, so a view can read them there). */
+/* Whether the bytes of an event at base + offset of the record's call are
+ * the frame's own (f, flen: frame_bytes), checked, so a view can read them
+ * there. */
 static gboolean
-in_frame(packet_info *pinfo, const smtpx_record_t *rec, const smtpx_frames_event_t *in)
+in_frame(const guint8 *f, guint flen, const smtpx_record_t *rec, const smtpx_frames_event_t *in)
 {
-    guint flen;
-    const guint8 *f;
     guint64 at;
 
     if (rec->frame_offset == G_MAXUINT32 || !in->in_tvb)
         return FALSE;
-    f = frame_bytes(pinfo, &flen);
     at = (guint64)rec->frame_offset + rec->base + in->ev->offset;
     if (!f || at + in->ev->length > flen)
         return FALSE;
@@ -250,14 +248,14 @@ smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
     smtpx_cev_t *cevs;
     guint8 *block, *bytes;
     gsize n_bytes = 0;
-    guint i;
-
+    guint i, flen;
     guint8 *frame_held = wmem_alloc0(SMTPX_PACKET_POOL(pinfo), n_events + 1);
+    const guint8 *f = frame_bytes(pinfo, &flen);
 
     for (i = 0; i < n_events; i++) {
         if (!events[i].released || !has_bytes(events[i].ev->kind))
             continue;
-        frame_held[i] = in_frame(pinfo, rec, &events[i]);
+        frame_held[i] = in_frame(f, flen, rec, &events[i]);
         if (!frame_held[i])
             n_bytes += events[i].ev->length;
     }
@@ -403,7 +401,6 @@ smtpx_frames_view(packet_info *pinfo, const smtpx_record_t *stored)
     }
     v->rec = *stored;
     v->rec.n_events = n;
-    v->stored = stored;
     v->events = events;
     v->in_tvb = in_tvb;
     return &v->rec;
@@ -496,7 +493,6 @@ smtpx_frames_live_view(packet_info *pinfo, const smtpx_record_t *stored,
         memcpy(flags, in_tvb, n);
     }
     v->rec = *stored;
-    v->stored = stored;
     v->events = ev;
     v->in_tvb = flags;
     return &v->rec;
