@@ -220,11 +220,10 @@ smtpx_record_t *smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec
 gboolean smtpx_frames_compactable(packet_info *pinfo, const smtpx_event_t *ev,
                                   const guint8 *bytes);
 /* The record just stored, shown with the session's events of its feed
- * (events/in_tvb: n_events each; valid until the session's next feed, so
- * only before any other call feeds it). */
+ * (events: the n_events given to smtpx_frames_store; the session's events
+ * are valid until its next feed, so only before any other call feeds it). */
 const smtpx_record_t *smtpx_frames_live_view(packet_info *pinfo, const smtpx_record_t *stored,
-                                             smtpx_event_t *const *events,
-                                             const guint8 *in_tvb);
+                                             const smtpx_frames_event_t *events);
 /* Where tvb's first byte is in the frame's own data, or G_MAXUINT32 when
  * tvb is not a piece of it (smtpx_record_t.frame_offset). */
 guint32 smtpx_frames_frame_offset(packet_info *pinfo, tvbuff_t *tvb);

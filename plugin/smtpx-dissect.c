@@ -205,11 +205,11 @@ smtpx_conversation_tcp_numbers(packet_info *pinfo, const smtpx_tcp_header_t *th,
 typedef struct {
     smtpx_conv_t *conv;
     packet_info  *pinfo;
-    GPtrArray    *events;     /* smtpx_event_t *, borrowed */
-    GByteArray   *in_tvb;     /* one flag per event */
-    GPtrArray    *bytes;      /* per event: the span of a rebuildable
-                                 COMMAND or REPLY (this call's bytes, or a
-                                 packet-scope copy of held ones), else NULL */
+    GPtrArray    *events;     /* smtpx_event_t *, borrowed (the session's
+                                 output array) */
+    GArray       *out;        /* smtpx_frames_event_t per event: in_tvb and
+                                 bytes (this call's own, or a packet-scope
+                                 copy of held ones); released is set later */
     guint         base;       /* offset of the span from this call's bytes */
 } feed_t;
 
@@ -230,18 +230,20 @@ feed_span(const smtpx_tcp_span_t *sp, void *user)
     if (mine)
         f->base = (guint)sp->offset;
     for (; before < f->events->len; before++) {
-        const smtpx_event_t *ev = (const smtpx_event_t *)g_ptr_array_index(f->events, before);
-        gpointer src = NULL;
+        smtpx_frames_event_t fe;
 
-        g_byte_array_append(f->in_tvb, &mine, 1);
+        memset(&fe, 0, sizeof fe);
+        fe.ev = (smtpx_event_t *)g_ptr_array_index(f->events, before);
+        fe.in_tvb = mine;
         /* What the session parsed, for showing it again (issue 10): this
          * call's own bytes stay valid for the call, held ones are copied. */
-        if (ev->rebuildable && sp->kind == SMTPX_TCP_SPAN_DATA && ev->length > 0 &&
-            ev->offset + ev->length <= sp->len)
-            src = mine ? (gpointer)(gsize)(sp->data + ev->offset)
-                       : wmem_memdup(SMTPX_PACKET_POOL(f->pinfo), sp->data + ev->offset,
-                                     ev->length);
-        g_ptr_array_add(f->bytes, src);
+        if (fe.ev->rebuildable && sp->kind == SMTPX_TCP_SPAN_DATA && fe.ev->length > 0 &&
+            fe.ev->offset + fe.ev->length <= sp->len)
+            fe.bytes = mine ? sp->data + fe.ev->offset
+                            : (const guint8 *)wmem_memdup(SMTPX_PACKET_POOL(f->pinfo),
+                                                          sp->data + fe.ev->offset,
+                                                          fe.ev->length);
+        g_array_append_val(f->out, fe);
     }
 }
 
@@ -263,8 +265,7 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
     f.conv = get_conv(pinfo);
     f.pinfo = pinfo;
     f.events = g_ptr_array_new();
-    f.in_tvb = g_byte_array_new();
-    f.bytes = g_ptr_array_new();
+    f.out = g_array_new(FALSE, TRUE, sizeof(smtpx_frames_event_t));
     dir = direction_of(f.conv, pinfo);
     was_accepted = smtpx_session_starttls_accepted(f.conv->session);
     if (decrypted && !f.conv->tls_seen) {
@@ -297,35 +298,28 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
     }
     rec.base = f.base;
     rec.key = key;
-    rec.frame_offset = smtpx_frames_frame_offset(pinfo, tvb);
     rec.starttls = !was_accepted && smtpx_session_starttls_accepted(f.conv->session);
     /* A call that produced nothing stores nothing (issue 14: a frame's
      * record is not kept for bytes that are only carried on, such as the
      * middle of a long line); later passes find none and show nothing, as
      * this pass does. */
     if (f.events->len || rec.starttls) {
-        smtpx_frames_event_t *in = wmem_alloc0_array(SMTPX_PACKET_POOL(pinfo),
-                                                     smtpx_frames_event_t, f.events->len + 1);
+        smtpx_frames_event_t *in = (smtpx_frames_event_t *)(void *)f.out->data;
         guint i;
 
+        rec.frame_offset = smtpx_frames_frame_offset(pinfo, tvb);
         /* Issue 10: what can be made again from its bytes is handed back
          * to the session and kept compact. */
-        for (i = 0; i < f.events->len; i++) {
-            in[i].ev = (smtpx_event_t *)g_ptr_array_index(f.events, i);
-            in[i].in_tvb = f.in_tvb->data[i] != 0;
-            in[i].bytes = (const guint8 *)g_ptr_array_index(f.bytes, i);
+        for (i = 0; i < f.out->len; i++)
             in[i].released = smtpx_frames_compactable(pinfo, in[i].ev, in[i].bytes) &&
                              smtpx_session_release(f.conv->session, in[i].ev);
-        }
-        stored = smtpx_frames_store(pinfo, &rec, in, f.events->len);
+        stored = smtpx_frames_store(pinfo, &rec, in, f.out->len);
         /* Shown right away, before any other feed: the session's own
          * events, released or not, are still whole (no parse again). */
-        *live = smtpx_frames_live_view(pinfo, stored, (smtpx_event_t *const *)f.events->pdata,
-                                       f.in_tvb->data);
+        *live = smtpx_frames_live_view(pinfo, stored, in);
     }
     g_ptr_array_free(f.events, TRUE);
-    g_byte_array_free(f.in_tvb, TRUE);
-    g_ptr_array_free(f.bytes, TRUE);
+    g_array_free(f.out, TRUE);
     return stored;
 }
 

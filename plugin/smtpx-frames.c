@@ -318,8 +318,7 @@ free_rebuilt(wmem_allocator_t *allocator _U_, wmem_cb_event_t event _U_, void *d
  * parse (they are the bytes the session parsed, so this does not
  * happen). */
 static smtpx_event_t *
-make_event(packet_info *pinfo, const smtpx_record_t *stored, const smtpx_cev_t *c,
-           const guint8 *bytes, GPtrArray **rebuilt)
+make_event(packet_info *pinfo, const smtpx_cev_t *c, const guint8 *bytes, GPtrArray **rebuilt)
 {
     smtpx_rebuild_context_t ctx;
     smtpx_event_t *ev;
@@ -354,15 +353,6 @@ make_event(packet_info *pinfo, const smtpx_record_t *stored, const smtpx_cev_t *
     ctx.request_time = time_minus(ctx.reply_time, c->request_delta_ns);
     ctx.intermediate = (c->flags & SMTPX_CEV_INTERMEDIATE) != 0;
     ctx.has_ehlo = (c->flags & SMTPX_CEV_EHLO) != 0;
-    if (c->flags & SMTPX_CEV_IN_FRAME) {
-        guint flen;
-        const guint8 *f = frame_bytes(pinfo, &flen);
-        guint64 at = (guint64)stored->frame_offset + stored->base + c->offset;
-
-        if (!f || at + c->length > flen)
-            return NULL;
-        bytes = f + at;
-    }
     ev = smtpx_event_rebuild(&ctx, bytes, c->length);
     if (ev) {
         if (!*rebuilt) {
@@ -384,15 +374,27 @@ smtpx_frames_view(packet_info *pinfo, const smtpx_record_t *stored)
                                                stored->n_events + 1);
     guint8 *in_tvb = (guint8 *)wmem_alloc0(SMTPX_PACKET_POOL(pinfo), stored->n_events + 1);
     GPtrArray *rebuilt = NULL;
-    guint i, n = 0;
+    const guint8 *frame = NULL;
+    guint i, n = 0, flen = 0;
 
     for (i = 0; i < stored->n_events; i++) {
         const smtpx_cev_t *c = &cevs[i];
-        smtpx_event_t *ev = make_event(pinfo, stored, c, bytes, &rebuilt);
+        const guint8 *src = NULL;
+        smtpx_event_t *ev;
 
-        if ((c->flags & SMTPX_CEV_REBUILT) && !(c->flags & SMTPX_CEV_IN_FRAME) &&
-            has_bytes((smtpx_event_kind_t)c->kind))
+        /* Where a command's or reply's bytes are: the frame's own, or the
+         * next ones stored after the events. */
+        if ((c->flags & SMTPX_CEV_IN_FRAME)) {
+            guint64 at = (guint64)stored->frame_offset + stored->base + c->offset;
+
+            if (!frame)
+                frame = frame_bytes(pinfo, &flen);
+            src = frame && at + c->length <= flen ? frame + at : NULL;
+        } else if ((c->flags & SMTPX_CEV_REBUILT) && has_bytes((smtpx_event_kind_t)c->kind)) {
+            src = bytes;
             bytes += c->length;
+        }
+        ev = make_event(pinfo, c, src, &rebuilt);
         if (!ev)
             continue;
         events[n] = ev;
@@ -481,16 +483,18 @@ smtpx_frames_dissected(packet_info *pinfo)
 
 const smtpx_record_t *
 smtpx_frames_live_view(packet_info *pinfo, const smtpx_record_t *stored,
-                       smtpx_event_t *const *events, const guint8 *in_tvb)
+                       const smtpx_frames_event_t *events)
 {
     smtpx_record_view_t *v = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_record_view_t);
     guint n = stored->n_events;
     smtpx_event_t **ev = wmem_alloc0_array(SMTPX_PACKET_POOL(pinfo), smtpx_event_t *, n + 1);
     guint8 *flags = (guint8 *)wmem_alloc0(SMTPX_PACKET_POOL(pinfo), n + 1);
 
-    if (n) {
-        memcpy(ev, events, sizeof(smtpx_event_t *) * n);
-        memcpy(flags, in_tvb, n);
+    guint i;
+
+    for (i = 0; i < n; i++) {
+        ev[i] = events[i].ev;
+        flags[i] = events[i].in_tvb ? 1 : 0;
     }
     v->rec = *stored;
     v->events = ev;

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * session_release.c - events the caller hands back (issue 10: a finished
- * transaction should keep almost nothing).  A command, reply, AUTH line or
- * body event that the caller can make again from its bytes, or an event
- * that only points at a message or transaction the session keeps,
- * (smtpx_event_rebuild, session_rebuild.c) is released after the feed that
+ * transaction should keep almost nothing).  A command or reply the caller
+ * can make again from its bytes (smtpx_event_rebuild, session_rebuild.c),
+ * and an AUTH line, body, message, end-of-data or transaction event (which
+ * only point at what the session keeps), is released after the feed that
  * made it and freed at the start of the next one.  What the session itself
  * still reads of it moves first: a pending command's content to its queue
  * entry, a MAIL path to its transaction, an EHLO reply's capabilities to
