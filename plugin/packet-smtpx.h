@@ -99,17 +99,17 @@ const smtpx_exception_t *smtpx_exceptions_get(gsize *n);
 
 /*
  * What one dissector call on the first pass produced (file scope).  One
- * wmem block per record: the record, then its n_events compact events
- * (smtpx_cev_t), then the bytes of the events made again on each showing
- * (issue 10: a finished transaction keeps a few dozen bytes per event, not
+ * wmem block per record: the record, then its n_events events packed
+ * (smtpx-frames.c: a few octets each, with the bytes of the commands and
+ * replies that are made again on each showing and are not the frame's
+ * own; issue 10: a finished transaction keeps a few bytes per event, not
  * the session's parsed events).  Records do not move once stored.
  */
 typedef struct smtpx_record {
-    struct smtpx_record *next; /* the frame's next record, or NULL */
-    guint    n_events;
-    guint    base;             /* tvb offset where the analysed bytes start */
+    guint32  n_events;
+    guint32  base;             /* tvb offset where the analysed bytes start */
     guint32  key;              /* content key of the tvb (smtpx_frames_key) */
-    guint    payload_offset;   /* catch-up: TCP payload offset in the frame */
+    guint32  payload_offset;   /* catch-up: TCP payload offset in the frame */
     guint32  frame_offset;     /* where this call's bytes start in the
                                   frame's own data (its first data source),
                                   or G_MAXUINT32: not there (reassembled,
@@ -118,56 +118,12 @@ typedef struct smtpx_record {
     guint8   catchup;          /* made by the catch-up postdissector */
 } smtpx_record_t;
 
-/* smtpx_cev_t flags */
-#define SMTPX_CEV_IN_TVB        0x01  /* offset/length are in this call's
-                                         bytes (not a gap, not held bytes
-                                         of an earlier frame) */
-#define SMTPX_CEV_REBUILT       0x02  /* made again from its bytes
-                                         (smtpx_event_rebuild); else full */
-#define SMTPX_CEV_BEGAN_EARLIER 0x04
-#define SMTPX_CEV_INJECTED      0x08
-#define SMTPX_CEV_PIPELINED     0x10
-#define SMTPX_CEV_INTERMEDIATE  0x20
-#define SMTPX_CEV_EHLO          0x40
-#define SMTPX_CEV_IN_FRAME      0x80  /* REBUILT COMMAND/REPLY: its bytes
-                                         are the frame's own, at the
-                                         record's frame_offset + base +
-                                         offset; none are stored */
-
-/* One event of a record.  Not REBUILT and kind COMMAND/REPLY/MESSAGE/
- * END_OF_DATA/TXN/ANOMALY: ptr is the session's event (borrowed, lives
- * until the file closes).  REBUILT: a COMMAND or REPLY made again from
- * length bytes, the frame's own (IN_FRAME) or else stored after the
- * record's events (in order), with linked_frame
- * (response or request frame), ptr the reply's cmd_name (file scope) and
- * request_delta_ns (reply time minus request time); an AUTH_LINE, DATA,
- * MESSAGE, END_OF_DATA or TXN (no bytes), ptr the event's message or
- * transaction (borrowed: the session keeps them). */
-typedef struct {
-    guint8   kind;             /* smtpx_event_kind_t */
-    guint8   dir;              /* smtpx_dir_t */
-    guint8   flags;            /* SMTPX_CEV_* */
-    guint8   cmd_verb;         /* REPLY: smtpx_verb_t of what it answers */
-    guint32  offset;
-    guint32  length;
-    guint32  linked_frame;
-    const void *ptr;
-    gint64   request_delta_ns;
-} smtpx_cev_t;
-
-/* The record's compact events. */
-static inline smtpx_cev_t *
-smtpx_record_cevs(const smtpx_record_t *rec)
-{
-    return (smtpx_cev_t *)(void *)(((smtpx_record_t *)(void *)(gsize)rec) + 1);
-}
-
 /* A record as it is shown: the stored record's members, then n_events
  * event pointers and their in_tvb flags (packet scope, smtpx_frames_view). */
 typedef struct {
     smtpx_record_t rec;        /* a copy of the stored one */
     smtpx_event_t *const *events;
-    const guint8 *in_tvb;      /* per event: SMTPX_CEV_IN_TVB was set */
+    const guint8 *in_tvb;      /* per event: CEV_IN_TVB was set */
 } smtpx_record_view_t;
 
 /* The view's events: n_events pointers, valid for this packet. */
@@ -207,10 +163,11 @@ smtpx_time_of(const packet_info *pinfo)
 
 /* A key for the bytes a call is given (later passes find records by it). */
 guint32 smtpx_frames_key(tvbuff_t *tvb);
-/* First pass: keeps a copy of rec (its n_events and next are ignored)
+/* First pass: keeps a copy of rec (its n_events is ignored)
  * with the frame and its n_events events, compact where released; sets a
- * released command's user to its compact event and fills the
- * linked_frame of the compact command a reply answers; returns the copy. */
+ * released command's user to the place of its response frame in the
+ * record, and writes the frame of a reply there when the reply's
+ * answered_user is set; returns the copy. */
 smtpx_record_t *smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
                                    const smtpx_frames_event_t *events, guint n_events);
 /* Whether ev (of this frame's first pass) can be stored compact: a
@@ -237,6 +194,8 @@ guint smtpx_frames_count(packet_info *pinfo);
 smtpx_record_t *smtpx_frames_get(packet_info *pinfo, guint i);
 /* Whether rec was shown in this dissection of the frame; mark: note it. */
 gboolean smtpx_frames_shown(packet_info *pinfo, const smtpx_record_t *rec, gboolean mark);
+/* Forgets the index of the records (file close; wmem frees the records). */
+void smtpx_frames_cleanup(void);
 /* The dissector saw this frame in this dissection (catch-up stays out). */
 void smtpx_frames_mark_dissected(packet_info *pinfo);
 gboolean smtpx_frames_dissected(packet_info *pinfo);

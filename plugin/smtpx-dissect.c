@@ -71,6 +71,7 @@ smtpx_dissect_cleanup(void)
         all_convs = NULL;
     }
     smtpx_catchup_reset();
+    smtpx_frames_cleanup();
 }
 
 /* The server is the end on the port that matched (or Decode As). */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * smtpx-frames.c - per-frame records: what each dissector call showed on
- * the first pass, stored with the frame (p_add_proto_data, file scope) and
+ * the first pass, stored in file scope with an index by frame number and
  * found again on every later pass, so that a random-access GUI click shows
  * what a sequential tshark run shows (DESIGN.md, Invariants).
  *
@@ -11,9 +11,9 @@
  * frame over only on the first pass), so records are found again by a key
  * of their bytes, in order, not by counting calls.
  *
- * Memory (issue 10): a frame's records are a list, each record one file
- * scope block with its events and in_tvb flags behind it, so a record
- * costs one allocation and never moves; the frame holds the first one.
+ * Memory (issue 10): each record is one file scope block, its events
+ * packed behind it, so a record costs one allocation and never moves; the
+ * index holds 12 octets per record, no proto_data entry per frame.
  */
 #define WS_BUILD_DLL
 #include <wireshark.h>
@@ -23,18 +23,93 @@
 #include "ws_compat.h"
 #include "packet-smtpx.h"
 
-/* proto_data keys of proto_smtpx. */
+/* proto_data keys of proto_smtpx (packet scope). */
 enum {
-    KEY_RECORDS = 0,    /* file scope: the first smtpx_record_t (a list) */
-    KEY_NEXT = 1,       /* packet scope: index after the last record found */
-    KEY_DISSECTED = 2,  /* packet scope: the dissector ran in this frame */
-    KEY_SHOWN = 3       /* packet scope: map of records shown */
+    KEY_NEXT = 1,       /* index after the last record found */
+    KEY_DISSECTED = 2,  /* the dissector ran in this frame */
+    KEY_SHOWN = 3       /* map of records shown */
 };
 
-static smtpx_record_t *
-records_of(packet_info *pinfo)
+/*
+ * Every record of the file, in the order of its frame (issue 10: two
+ * arrays instead of a proto_data entry per frame, whose list node and
+ * entry cost more than a small record).  The first pass meets frames in
+ * order, so a record is appended; a frame's records lie side by side.
+ */
+static GArray *index_frames;     /* guint32: the record's frame number */
+static GPtrArray *index_records; /* smtpx_record_t *, file scope */
+
+void
+smtpx_frames_cleanup(void)
 {
-    return (smtpx_record_t *)p_get_proto_data(wmem_file_scope(), pinfo, proto_smtpx, KEY_RECORDS);
+    if (index_frames) {
+        g_array_free(index_frames, TRUE);
+        index_frames = NULL;
+    }
+    if (index_records) {
+        g_ptr_array_free(index_records, TRUE);
+        index_records = NULL;
+    }
+}
+
+/* The first index entry whose frame is not below frame (index_frames->len
+ * when there is none). */
+static guint
+lower_bound(guint32 frame)
+{
+    const guint32 *f = (const guint32 *)(void *)index_frames->data;
+    guint lo = 0, hi = index_frames->len;
+
+    while (lo < hi) {
+        guint mid = lo + (hi - lo) / 2;
+
+        if (f[mid] < frame)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Where the frame's records are in the index: *n of them from the
+ * returned position. */
+static guint
+records_of(const packet_info *pinfo, guint *n)
+{
+    guint at, end;
+
+    *n = 0;
+    if (!index_frames || index_frames->len == 0)
+        return 0;
+    at = lower_bound(pinfo->num);
+    for (end = at; end < index_frames->len &&
+                   g_array_index(index_frames, guint32, end) == pinfo->num; end++)
+        ;
+    *n = end - at;
+    return at;
+}
+
+static void
+index_add(const packet_info *pinfo, smtpx_record_t *rec)
+{
+    guint32 frame = pinfo->num;
+    guint at;
+
+    if (!index_frames) {
+        index_frames = g_array_new(FALSE, FALSE, sizeof(guint32));
+        index_records = g_ptr_array_new();
+    }
+    at = index_frames->len;
+    /* After the frame's records stored so far, also if frames came out of
+     * order. */
+    if (at > 0 && g_array_index(index_frames, guint32, at - 1) > frame) {
+        at = lower_bound(frame + 1);
+        g_array_insert_val(index_frames, at, frame);
+        g_ptr_array_insert(index_records, (gint)at, rec);
+        return;
+    }
+    g_array_append_val(index_frames, frame);
+    g_ptr_array_add(index_records, rec);
 }
 
 /* FNV-1a over the length and up to 64 bytes at each end. */
@@ -199,57 +274,210 @@ smtpx_frames_compactable(packet_info *pinfo, const smtpx_event_t *ev, const guin
     }
 }
 
+/*
+ * The packed form of a record's events (issue 10), one after another
+ * behind the record, in order:
+ *
+ *   octet 0   kind (PK_KIND), dir (PK_DIR), PK_PTR: an 8-octet pointer
+ *             follows, PK_VERB_NAME: a reply's cmd_name is the name of
+ *             its cmd_verb
+ *   octet 1   CEV_* flags
+ *   not CEV_REBUILT: the session's event (PK_PTR; borrowed, it lives
+ *             until the file closes)
+ *   CEV_REBUILT:
+ *     offset, length                        unsigned LEB128 varints
+ *     COMMAND  its response frame, 4 octets (host order, written later
+ *              through the command's user when its reply comes)
+ *     REPLY    cmd_verb (1 octet), the request frame (varint), reply time
+ *              minus request time in ns (zigzag varint), cmd_name
+ *              (PK_PTR: interned, file scope; PK_VERB_NAME; or neither:
+ *              NULL)
+ *     others   the message or transaction pointed at (PK_PTR, borrowed:
+ *              the session keeps them), or NULL
+ *     COMMAND and REPLY not CEV_IN_FRAME: then their length bytes.
+ * Pointers and the 4-octet frame are unaligned: read with memcpy.
+ */
+#define PK_KIND      0x0f
+#define PK_DIR       0x10
+#define PK_PTR       0x20
+#define PK_VERB_NAME 0x40
+
+#define CEV_IN_TVB        0x01  /* offset/length are in this call's bytes
+                                   (not a gap, not held bytes of an
+                                   earlier frame) */
+#define CEV_REBUILT       0x02  /* made again from its bytes
+                                   (smtpx_event_rebuild); else whole */
+#define CEV_BEGAN_EARLIER 0x04
+#define CEV_INJECTED      0x08
+#define CEV_PIPELINED     0x10
+#define CEV_INTERMEDIATE  0x20
+#define CEV_EHLO          0x40
+#define CEV_IN_FRAME      0x80  /* REBUILT COMMAND/REPLY: its bytes are the
+                                   frame's own, at the record's
+                                   frame_offset + base + offset; none are
+                                   stored */
+
+/* The most one event's packed form takes, its bytes aside. */
+#define PK_MAX_EVENT (2 + 10 + 10 + 1 + 10 + 10 + 8)
+
+/* One event, decoded. */
+typedef struct {
+    guint8   kind;
+    guint8   dir;
+    guint8   flags;
+    guint8   cmd_verb;
+    guint64  offset;
+    guint64  length;
+    guint32  linked_frame;
+    const void *ptr;
+    gint64   request_delta_ns;
+} cev_t;
+
+static guint8 *
+put_varint(guint8 *p, guint64 v)
+{
+    while (v >= 0x80) {
+        *p++ = (guint8)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (guint8)v;
+    return p;
+}
+
+/* Reads what put_varint wrote (the record is ours: no bounds to check
+ * beyond the 10 octets a guint64 takes). */
+static const guint8 *
+get_varint(const guint8 *p, guint64 *v)
+{
+    guint shift = 0;
+
+    *v = 0;
+    do {
+        *v |= (guint64)(*p & 0x7f) << shift;
+        shift += 7;
+    } while ((*p++ & 0x80) && shift < 64);
+    return p;
+}
+
+static guint8 *
+put_ptr(guint8 *p, const void *ptr)
+{
+    memcpy(p, &ptr, sizeof ptr);
+    return p + sizeof ptr;
+}
+
 /* The compact form of a released event (smtpx_frames_compactable said
- * yes before the session took it). */
-static void
-compact(packet_info *pinfo, const smtpx_frames_event_t *in, smtpx_cev_t *c)
+ * yes before the session took it), packed at p; *frame_slot: where a
+ * COMMAND's response frame is (else NULL).  Returns the end. */
+static guint8 *
+pack_released(packet_info *pinfo, const smtpx_frames_event_t *in, gboolean in_frame_bytes,
+              guint8 *p, guint8 **frame_slot)
 {
     const smtpx_event_t *ev = in->ev;
+    guint8 *b0 = p;
+    guint8 flags = CEV_REBUILT | (in->in_tvb ? CEV_IN_TVB : 0) |
+                   (ev->began_earlier ? CEV_BEGAN_EARLIER : 0) |
+                   (in_frame_bytes ? CEV_IN_FRAME : 0);
+    const void *ptr = NULL;
 
-    c->kind = (guint8)ev->kind;
-    c->dir = (guint8)ev->dir;
-    c->offset = (guint32)ev->offset;
-    c->length = (guint32)ev->length;
-    c->flags = SMTPX_CEV_REBUILT | (in->in_tvb ? SMTPX_CEV_IN_TVB : 0) |
-               (ev->began_earlier ? SMTPX_CEV_BEGAN_EARLIER : 0);
+    *b0 = (guint8)((guint)ev->kind | (ev->dir == SMTPX_DIR_SERVER ? PK_DIR : 0));
+    p += 2;
+    p = put_varint(p, ev->offset);
+    p = put_varint(p, ev->length);
     switch (ev->kind) {
-    case SMTPX_EV_COMMAND:
-        c->linked_frame = ev->command->response_frame;
-        c->flags |= (ev->command->injected ? SMTPX_CEV_INJECTED : 0) |
-                    (ev->command->pipelined ? SMTPX_CEV_PIPELINED : 0);
+    case SMTPX_EV_COMMAND: {
+        guint32 rf = ev->command->response_frame;
+
+        flags |= (ev->command->injected ? CEV_INJECTED : 0) |
+                 (ev->command->pipelined ? CEV_PIPELINED : 0);
+        *frame_slot = p;
+        memcpy(p, &rf, sizeof rf);
+        p += sizeof rf;
         break;
-    case SMTPX_EV_REPLY:
-        time_delta(smtpx_time_of(pinfo), ev->reply->request_time, &c->request_delta_ns);
-        c->cmd_verb = (guint8)ev->reply->cmd_verb;
-        c->linked_frame = ev->reply->request_frame;
-        c->ptr = intern_name(ev->reply->cmd_name);
-        c->flags |= (ev->reply->injected ? SMTPX_CEV_INJECTED : 0) |
-                    (ev->reply->intermediate ? SMTPX_CEV_INTERMEDIATE : 0) |
-                    (ev->reply->ehlo ? SMTPX_CEV_EHLO : 0);
+    }
+    case SMTPX_EV_REPLY: {
+        const smtpx_reply_event_t *re = ev->reply;
+        gint64 delta = 0;
+
+        flags |= (re->injected ? CEV_INJECTED : 0) |
+                 (re->intermediate ? CEV_INTERMEDIATE : 0) |
+                 (re->ehlo ? CEV_EHLO : 0);
+        time_delta(smtpx_time_of(pinfo), re->request_time, &delta);
+        *p++ = (guint8)re->cmd_verb;
+        p = put_varint(p, re->request_frame);
+        /* zigzag: small magnitudes of either sign stay short */
+        p = put_varint(p, ((guint64)delta << 1) ^ (delta < 0 ? G_MAXUINT64 : 0));
+        if (re->cmd_name && strcmp(re->cmd_name, smtpx_verb_name(re->cmd_verb)) == 0)
+            *b0 |= PK_VERB_NAME;
+        else
+            ptr = intern_name(re->cmd_name);
         break;
+    }
     case SMTPX_EV_DATA:
     case SMTPX_EV_MESSAGE:
     case SMTPX_EV_END_OF_DATA:
-        c->ptr = ev->message;
+        ptr = ev->message;
         break;
     case SMTPX_EV_TXN:
-        c->ptr = ev->txn;
+        ptr = ev->txn;
         break;
     default:
         break;
     }
+    if (ptr) {
+        *b0 |= PK_PTR;
+        p = put_ptr(p, ptr);
+    }
+    b0[1] = flags;
+    return p;
+}
+
+/* One packed event at p into c; returns the end of its packed form (its
+ * stored bytes, if any, follow there). */
+static const guint8 *
+unpack(const guint8 *p, cev_t *c)
+{
+    guint8 b0 = *p++;
+
+    memset(c, 0, sizeof *c);
+    c->kind = (guint8)(b0 & PK_KIND);
+    c->dir = (guint8)((b0 & PK_DIR) ? SMTPX_DIR_SERVER : SMTPX_DIR_CLIENT);
+    c->flags = *p++;
+    if (c->flags & CEV_REBUILT) {
+        p = get_varint(p, &c->offset);
+        p = get_varint(p, &c->length);
+        if (c->kind == SMTPX_EV_COMMAND) {
+            memcpy(&c->linked_frame, p, sizeof c->linked_frame);
+            p += sizeof c->linked_frame;
+        } else if (c->kind == SMTPX_EV_REPLY) {
+            guint64 v;
+
+            c->cmd_verb = *p++;
+            p = get_varint(p, &v);
+            c->linked_frame = (guint32)v;
+            p = get_varint(p, &v);
+            c->request_delta_ns = (gint64)(v >> 1) ^ -(gint64)(v & 1);
+            if (b0 & PK_VERB_NAME)
+                c->ptr = smtpx_verb_name((smtpx_verb_t)c->cmd_verb);
+        }
+    }
+    if (b0 & PK_PTR) {
+        memcpy(&c->ptr, p, sizeof c->ptr);
+        p += sizeof c->ptr;
+    }
+    return p;
 }
 
 smtpx_record_t *
 smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
                    const smtpx_frames_event_t *events, guint n_events)
 {
-    smtpx_record_t *first = records_of(pinfo), *copy, *last;
-    smtpx_cev_t *cevs;
-    guint8 *block, *bytes;
-    gsize n_bytes = 0;
+    smtpx_record_t *copy;
+    guint8 *block, *scratch, *p;
+    gsize n_bytes = 0, packed;
     guint i, flen;
     guint8 *frame_held = wmem_alloc0(SMTPX_PACKET_POOL(pinfo), n_events + 1);
+    gsize *slots = wmem_alloc0_array(SMTPX_PACKET_POOL(pinfo), gsize, n_events + 1);
     const guint8 *f = frame_bytes(pinfo, &flen);
 
     for (i = 0; i < n_events; i++) {
@@ -259,45 +487,50 @@ smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
         if (!frame_held[i])
             n_bytes += events[i].ev->length;
     }
-    block = (guint8 *)wmem_alloc(wmem_file_scope(),
-                                 sizeof(smtpx_record_t) + sizeof(smtpx_cev_t) * n_events + n_bytes);
-    copy = (smtpx_record_t *)(void *)block;
-    *copy = *rec;
-    copy->next = NULL;
-    copy->n_events = n_events;
-    cevs = smtpx_record_cevs(copy);
-    bytes = (guint8 *)(cevs + n_events);
+    /* Packed into packet scope first, then kept at its exact size. */
+    scratch = (guint8 *)wmem_alloc(SMTPX_PACKET_POOL(pinfo),
+                                   (gsize)n_events * PK_MAX_EVENT + n_bytes + 1);
+    p = scratch;
     for (i = 0; i < n_events; i++) {
         smtpx_event_t *ev = events[i].ev;
-        smtpx_cev_t *c = &cevs[i];
 
-        memset(c, 0, sizeof *c);
+        slots[i] = G_MAXSIZE;
         if (events[i].released) {
-            compact(pinfo, &events[i], c);
-            if (frame_held[i]) {
-                c->flags |= SMTPX_CEV_IN_FRAME;
-            } else if (has_bytes(ev->kind)) {
-                memcpy(bytes, events[i].bytes, c->length);
-                bytes += c->length;
+            guint8 *slot = NULL;
+
+            p = pack_released(pinfo, &events[i], frame_held[i], p, &slot);
+            if (slot)
+                slots[i] = (gsize)(slot - scratch);
+            if (!frame_held[i] && has_bytes(ev->kind)) {
+                memcpy(p, events[i].bytes, ev->length);
+                p += ev->length;
             }
-            if (ev->kind == SMTPX_EV_COMMAND)
-                ev->command->user = c;
         } else {
-            c->kind = (guint8)ev->kind;
-            c->flags = events[i].in_tvb ? SMTPX_CEV_IN_TVB : 0;
-            c->ptr = ev;
+            *p++ = (guint8)((guint)ev->kind | (ev->dir == SMTPX_DIR_SERVER ? PK_DIR : 0) |
+                            PK_PTR);
+            *p++ = events[i].in_tvb ? CEV_IN_TVB : 0;
+            p = put_ptr(p, ev);
         }
+    }
+    packed = (gsize)(p - scratch);
+    block = (guint8 *)wmem_alloc(wmem_file_scope(), sizeof(smtpx_record_t) + packed);
+    copy = (smtpx_record_t *)(void *)block;
+    *copy = *rec;
+    copy->n_events = n_events;
+    memcpy(block + sizeof(smtpx_record_t), scratch, packed);
+    for (i = 0; i < n_events; i++) {
+        smtpx_event_t *ev = events[i].ev;
+
+        if (slots[i] != G_MAXSIZE && ev->kind == SMTPX_EV_COMMAND)
+            ev->command->user = block + sizeof(smtpx_record_t) + slots[i];
         /* The command this reply answers learns its response frame. */
-        if (ev->kind == SMTPX_EV_REPLY && ev->reply && ev->reply->answered_user)
-            ((smtpx_cev_t *)ev->reply->answered_user)->linked_frame = ev->frame;
+        if (ev->kind == SMTPX_EV_REPLY && ev->reply && ev->reply->answered_user) {
+            guint32 rf = ev->frame;
+
+            memcpy(ev->reply->answered_user, &rf, sizeof rf);
+        }
     }
-    if (!first) {
-        p_add_proto_data(wmem_file_scope(), pinfo, proto_smtpx, KEY_RECORDS, copy);
-    } else {
-        for (last = first; last->next; last = last->next)
-            ;
-        last->next = copy;
-    }
+    index_add(pinfo, copy);
     return copy;
 }
 
@@ -318,42 +551,44 @@ free_rebuilt(wmem_allocator_t *allocator _U_, wmem_cb_event_t event _U_, void *d
  * parse (they are the bytes the session parsed, so this does not
  * happen). */
 static smtpx_event_t *
-make_event(packet_info *pinfo, const smtpx_cev_t *c, const guint8 *bytes, GPtrArray **rebuilt)
+make_event(packet_info *pinfo, const cev_t *c, const guint8 *bytes, GPtrArray **rebuilt)
 {
     smtpx_rebuild_context_t ctx;
     smtpx_event_t *ev;
 
-    if (!(c->flags & SMTPX_CEV_REBUILT))
+    if (!(c->flags & CEV_REBUILT))
         return (smtpx_event_t *)(gsize)c->ptr;
     if (!has_bytes((smtpx_event_kind_t)c->kind)) {
         ev = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_event_t);
         ev->kind = (smtpx_event_kind_t)c->kind;
         ev->dir = (smtpx_dir_t)c->dir;
         ev->frame = pinfo->num;
-        ev->offset = c->offset;
-        ev->length = c->length;
-        ev->began_earlier = (c->flags & SMTPX_CEV_BEGAN_EARLIER) != 0;
+        ev->offset = (gsize)c->offset;
+        ev->length = (gsize)c->length;
+        ev->began_earlier = (c->flags & CEV_BEGAN_EARLIER) != 0;
         if (c->kind == SMTPX_EV_TXN)
             ev->txn = (smtpx_txn_event_t *)(gsize)c->ptr;
         else
             ev->message = (smtpx_message_event_t *)(gsize)c->ptr;
         return ev;
     }
+    if (!bytes)
+        return NULL;
     memset(&ctx, 0, sizeof ctx);
     ctx.kind = (smtpx_event_kind_t)c->kind;
     ctx.dir = (smtpx_dir_t)c->dir;
     ctx.frame = pinfo->num;
-    ctx.offset = c->offset;
-    ctx.injected = (c->flags & SMTPX_CEV_INJECTED) != 0;
-    ctx.pipelined = (c->flags & SMTPX_CEV_PIPELINED) != 0;
+    ctx.offset = (gsize)c->offset;
+    ctx.injected = (c->flags & CEV_INJECTED) != 0;
+    ctx.pipelined = (c->flags & CEV_PIPELINED) != 0;
     ctx.linked_frame = c->linked_frame;
     ctx.cmd_name = (const char *)c->ptr;
     ctx.cmd_verb = (smtpx_verb_t)c->cmd_verb;
     ctx.reply_time = smtpx_time_of(pinfo);
     ctx.request_time = time_minus(ctx.reply_time, c->request_delta_ns);
-    ctx.intermediate = (c->flags & SMTPX_CEV_INTERMEDIATE) != 0;
-    ctx.has_ehlo = (c->flags & SMTPX_CEV_EHLO) != 0;
-    ev = smtpx_event_rebuild(&ctx, bytes, c->length);
+    ctx.intermediate = (c->flags & CEV_INTERMEDIATE) != 0;
+    ctx.has_ehlo = (c->flags & CEV_EHLO) != 0;
+    ev = smtpx_event_rebuild(&ctx, bytes, (gsize)c->length);
     if (ev) {
         if (!*rebuilt) {
             *rebuilt = g_ptr_array_new();
@@ -368,8 +603,7 @@ const smtpx_record_t *
 smtpx_frames_view(packet_info *pinfo, const smtpx_record_t *stored)
 {
     smtpx_record_view_t *v = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_record_view_t);
-    const smtpx_cev_t *cevs = smtpx_record_cevs(stored);
-    const guint8 *bytes = (const guint8 *)(cevs + stored->n_events);
+    const guint8 *p = (const guint8 *)(stored + 1);
     smtpx_event_t **events = wmem_alloc0_array(SMTPX_PACKET_POOL(pinfo), smtpx_event_t *,
                                                stored->n_events + 1);
     guint8 *in_tvb = (guint8 *)wmem_alloc0(SMTPX_PACKET_POOL(pinfo), stored->n_events + 1);
@@ -378,27 +612,28 @@ smtpx_frames_view(packet_info *pinfo, const smtpx_record_t *stored)
     guint i, n = 0, flen = 0;
 
     for (i = 0; i < stored->n_events; i++) {
-        const smtpx_cev_t *c = &cevs[i];
         const guint8 *src = NULL;
         smtpx_event_t *ev;
+        cev_t c;
 
-        /* Where a command's or reply's bytes are: the frame's own, or the
-         * next ones stored after the events. */
-        if ((c->flags & SMTPX_CEV_IN_FRAME)) {
-            guint64 at = (guint64)stored->frame_offset + stored->base + c->offset;
+        p = unpack(p, &c);
+        /* Where a command's or reply's bytes are: the frame's own, or
+         * stored right behind its packed form. */
+        if ((c.flags & CEV_IN_FRAME)) {
+            guint64 at = (guint64)stored->frame_offset + stored->base + c.offset;
 
             if (!frame)
                 frame = frame_bytes(pinfo, &flen);
-            src = frame && at + c->length <= flen ? frame + at : NULL;
-        } else if ((c->flags & SMTPX_CEV_REBUILT) && has_bytes((smtpx_event_kind_t)c->kind)) {
-            src = bytes;
-            bytes += c->length;
+            src = frame && at + c.length <= flen ? frame + at : NULL;
+        } else if ((c.flags & CEV_REBUILT) && has_bytes((smtpx_event_kind_t)c.kind)) {
+            src = p;
+            p += c.length;
         }
-        ev = make_event(pinfo, c, src, &rebuilt);
+        ev = make_event(pinfo, &c, src, &rebuilt);
         if (!ev)
             continue;
         events[n] = ev;
-        in_tvb[n] = (c->flags & SMTPX_CEV_IN_TVB) ? 1 : 0;
+        in_tvb[n] = (c.flags & CEV_IN_TVB) ? 1 : 0;
         n++;
     }
     v->rec = *stored;
@@ -411,15 +646,14 @@ smtpx_frames_view(packet_info *pinfo, const smtpx_record_t *stored)
 smtpx_record_t *
 smtpx_frames_find(packet_info *pinfo, guint32 key)
 {
-    smtpx_record_t *rec = records_of(pinfo);
-    guint next, i;
+    guint n, at = records_of(pinfo, &n), next, i;
 
-    if (!rec)
-        return NULL;
     next = GPOINTER_TO_UINT(p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx,
                                              KEY_NEXT));
-    for (i = 0; rec; rec = rec->next, i++) {
-        if (i >= next && !rec->catchup && rec->key == key) {
+    for (i = next; i < n; i++) {
+        smtpx_record_t *rec = (smtpx_record_t *)g_ptr_array_index(index_records, at + i);
+
+        if (!rec->catchup && rec->key == key) {
             p_add_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, KEY_NEXT,
                              GUINT_TO_POINTER(i + 1));
             return rec;
@@ -431,22 +665,18 @@ smtpx_frames_find(packet_info *pinfo, guint32 key)
 guint
 smtpx_frames_count(packet_info *pinfo)
 {
-    const smtpx_record_t *rec;
-    guint n = 0;
+    guint n;
 
-    for (rec = records_of(pinfo); rec; rec = rec->next)
-        n++;
+    records_of(pinfo, &n);
     return n;
 }
 
 smtpx_record_t *
 smtpx_frames_get(packet_info *pinfo, guint i)
 {
-    smtpx_record_t *rec;
+    guint n, at = records_of(pinfo, &n);
 
-    for (rec = records_of(pinfo); rec && i > 0; rec = rec->next)
-        i--;
-    return rec;
+    return i < n ? (smtpx_record_t *)g_ptr_array_index(index_records, at + i) : NULL;
 }
 
 gboolean
