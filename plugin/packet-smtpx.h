@@ -240,9 +240,6 @@ smtpx_record_t *smtpx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tr
 /* Shows a stored record once per dissection (tree, TLS hand-over, tap). */
 void smtpx_show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                        const smtpx_record_t *rec);
-/* Whether TCP stream number stream (tcp.stream) is an SMTPX conversation
- * still in plaintext; a hash lookup, no conversation lookup. */
-gboolean smtpx_stream_plaintext(guint32 stream);
 /* Whether either port is the server port of an SMTPX conversation of the
  * open file (a hash lookup). */
 gboolean smtpx_server_port(guint32 srcport, guint32 destport);
@@ -265,16 +262,18 @@ gboolean smtpx_conversation_tcp_numbers(packet_info *pinfo, const smtpx_tcp_head
 /* ---- smtpx-catchup.c: segments TCP does not hand over ------------------- */
 
 int dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);
-/* Handoff time: keeps the handle and the ids of the TCP fields it reads. */
+/* Handoff time: keeps the postdissector's handle. */
 void smtpx_catchup_handoff(dissector_handle_t handle);
-/* The first SMTPX conversation of a file: asks for those fields (from the
- * next frame on); until then the postdissector does nothing. */
+/* The first SMTPX conversation of a file: from now on the postdissector
+ * looks at frames on SMTPX server ports; until then it does nothing.  It
+ * never asks for a field (no tree is forced). */
 void smtpx_catchup_activate(void);
-/* File close: asks for no field any more (no tree forced on other files). */
+/* File close: back to doing nothing. */
 void smtpx_catchup_reset(void);
-/* The TCP header of pinfo's segment (pinfo's addresses and ports, IPv4 or
- * IPv6 without extension headers) in the frame's bytes; FALSE if absent
- * (IP fragments reassembled elsewhere, a cut capture). */
+/* The TCP header of pinfo's segment (pinfo's addresses and ports, IPv4, or
+ * IPv6 through hop-by-hop, routing, destination options and authentication
+ * headers) in the frame's bytes; FALSE if absent (IP fragments reassembled
+ * elsewhere, a cut capture). */
 gboolean smtpx_catchup_find_tcp(tvbuff_t *frame, const packet_info *pinfo,
                                 smtpx_tcp_header_t *out);
 

@@ -7,31 +7,24 @@
  * bytes that travel only in a retransmission, would be a gap for SMTPX
  * although they are in the capture.  This postdissector looks at frames of
  * SMTPX conversations that the dissector did not see, and gives their TCP
- * payload, with tcp.seq and tcp.ack, to the same stream analysis
+ * payload, with its sequence numbers, to the same stream analysis
  * (smtpx_dissect_stream), whose TCP tracker drops what was seen.
  *
  * Cost: nothing until the open file has an SMTPX conversation; until then
- * the postdissector returns at once, and it asks for no field (fields a
- * postdissector wants make Wireshark build a tree for every frame).  From
- * the first SMTPX conversation on it asks for tcp.seq, tcp.ack, tcp.payload
- * and tcp.stream (from the next frame on; smtpx_catchup_activate), and for
- * none again once the file is closed (smtpx_catchup_reset).  A frame that
- * is not of an SMTPX conversation then costs one field lookup (tcp.payload,
- * absent without TCP data) and one stream-number lookup, no conversation
- * lookup.
+ * the postdissector returns at once.  It wants no field (issue 10: fields
+ * a postdissector wants make Wireshark build a tree for every frame of the
+ * file, which cost a quarter of SMTPX's instructions on an SMTP capture).
+ * A frame on an SMTPX server port that the dissector did not see gets its
+ * TCP header read from the frame bytes (smtpx_catchup_find_tcp: IPv4, or
+ * IPv6 through its extension headers; addresses and ports checked), and
+ * its sequence numbers are turned into TCP's own (relative or absolute) by
+ * the difference the dissector noted on a frame TCP did hand over in the
+ * same direction.  A frame on no SMTPX server port costs two hash lookups.
  *
- * Without a tree (tshark -q with statistics, or the first pass of tshark -2
- * when the run was started before the fields were asked for) there are no
- * fields: then a frame on an SMTPX server port gets its TCP header read
- * from the frame bytes (smtpx_catchup_find_tcp), and its sequence numbers
- * are turned into TCP's own (relative or absolute) by the difference the
- * dissector noted on a frame TCP did hand over in the same direction.
- *
- * Later passes: tshark does not prime postdissector fields then, so it
- * shows what the first pass stored and the dissector has not shown in this
- * pass: a segment that TCP (or TLS) handed over on the first pass only (the
- * start of a reassembled PDU is dissected at the frame that completes it on
- * later passes).
+ * Later passes show what the first pass stored and the dissector has not
+ * shown in this pass: a segment that TCP (or TLS) handed over on the first
+ * pass only (the start of a reassembled PDU is dissected at the frame that
+ * completes it on later passes).
  */
 #define WS_BUILD_DLL
 #include <wireshark.h>
@@ -41,11 +34,6 @@
 #include "packet-smtpx.h"
 #include "tcpstream.h"
 
-static int hf_tcp_seq_id = -1;
-static int hf_tcp_ack_id = -1;
-static int hf_tcp_payload_id = -1;
-static int hf_tcp_stream_id = -1;
-
 static dissector_handle_t catchup_handle;
 static gboolean active;         /* the open file has an SMTPX conversation */
 
@@ -53,35 +41,49 @@ void
 smtpx_catchup_handoff(dissector_handle_t handle)
 {
     catchup_handle = handle;
-    hf_tcp_seq_id = proto_registrar_get_id_byname("tcp.seq");
-    hf_tcp_ack_id = proto_registrar_get_id_byname("tcp.ack");
-    hf_tcp_payload_id = proto_registrar_get_id_byname("tcp.payload");
-    hf_tcp_stream_id = proto_registrar_get_id_byname("tcp.stream");
 }
 
 void
 smtpx_catchup_activate(void)
 {
-    GArray *wanted;
-
-    if (active || !catchup_handle)
-        return;
-    active = TRUE;
-    wanted = g_array_new(FALSE, FALSE, (guint)sizeof(int));
-    g_array_append_val(wanted, hf_tcp_seq_id);
-    g_array_append_val(wanted, hf_tcp_ack_id);
-    g_array_append_val(wanted, hf_tcp_payload_id);
-    g_array_append_val(wanted, hf_tcp_stream_id);
-    set_postdissector_wanted_hfids(catchup_handle, wanted);     /* takes it */
+    if (catchup_handle)
+        active = TRUE;
 }
 
 void
 smtpx_catchup_reset(void)
 {
-    if (!active)
-        return;
     active = FALSE;
-    set_postdissector_wanted_hfids(catchup_handle, NULL);
+}
+
+/* The most octets of IPv6 extension headers looked through. */
+#define MAX_IPV6_EXT 512u
+
+/* Whether an IPv6 header at offset at of p, from pinfo's source to its
+ * destination, leads through its extension headers (hop-by-hop, routing,
+ * destination options, authentication: RFC 8200 4, RFC 4302 2.2) to TCP
+ * at offset o; the TCP segment length in *seglen. */
+static gboolean
+ipv6_to_tcp(const guint8 *p, guint at, guint o, const packet_info *pinfo, guint *seglen)
+{
+    const guint8 *ip = p + at;
+    guint nh, pos = at + 40, payload;
+
+    if ((ip[0] >> 4) != 6 || memcmp(ip + 8, pinfo->src.data, 16) != 0 ||
+        memcmp(ip + 24, pinfo->dst.data, 16) != 0)
+        return FALSE;
+    payload = (guint)ip[4] << 8 | ip[5];
+    nh = ip[6];
+    while (pos < o && (nh == 0 || nh == 43 || nh == 60 || nh == 51) && pos + 2 <= o) {
+        guint len = nh == 51 ? ((guint)p[pos + 1] + 2) * 4 : ((guint)p[pos + 1] + 1) * 8;
+
+        nh = p[pos];
+        pos += len;
+    }
+    if (pos != o || nh != 6 || payload < o - (at + 40))
+        return FALSE;
+    *seglen = payload - (o - (at + 40));
+    return TRUE;
 }
 
 /* Whether the IP header that ends at offset o of p carries TCP from
@@ -109,13 +111,11 @@ ip_before(const guint8 *p, guint o, const packet_info *pinfo, guint *seglen)
         return FALSE;
     }
     if (pinfo->src.type == AT_IPv6 && pinfo->dst.type == AT_IPv6 && o >= 40) {
-        const guint8 *ip = p + o - 40;     /* no extension headers */
+        guint at, lowest = o - 40 > MAX_IPV6_EXT ? o - 40 - MAX_IPV6_EXT : 0;
 
-        if ((ip[0] >> 4) != 6 || ip[6] != 6 || memcmp(ip + 8, pinfo->src.data, 16) != 0 ||
-            memcmp(ip + 24, pinfo->dst.data, 16) != 0)
-            return FALSE;
-        *seglen = (guint)ip[4] << 8 | ip[5];
-        return TRUE;
+        for (at = o - 40 + 1; at-- > lowest;)
+            if (ipv6_to_tcp(p, at, o, pinfo, seglen))
+                return TRUE;
     }
     return FALSE;
 }
@@ -155,19 +155,6 @@ smtpx_catchup_find_tcp(tvbuff_t *frame, const packet_info *pinfo, smtpx_tcp_head
     return FALSE;
 }
 
-static gboolean
-last_uint_field(proto_tree *tree, int hf, guint32 *out)
-{
-    GPtrArray *a = proto_get_finfo_ptr_array(tree, hf);
-    field_info *fi;
-
-    if (!a || a->len == 0)
-        return FALSE;
-    fi = (field_info *)g_ptr_array_index(a, a->len - 1);
-    *out = fvalue_get_uinteger(SMTPX_FI_FVALUE(fi));
-    return TRUE;
-}
-
 /* Later passes: stored records the dissector did not show in this pass. */
 static void
 show_stored(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
@@ -187,21 +174,6 @@ show_stored(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
     }
 }
 
-/* The TCP payload of the frame itself, or NULL. */
-static field_info *
-frame_payload(tvbuff_t *tvb, proto_tree *tree)
-{
-    GPtrArray *payloads = proto_get_finfo_ptr_array(tree, hf_tcp_payload_id);
-    field_info *fi;
-
-    if (!payloads || payloads->len == 0)
-        return NULL;
-    fi = (field_info *)g_ptr_array_index(payloads, payloads->len - 1);
-    if (fi->ds_tvb != tvb || fi->length <= 0 || fi->start < 0)
-        return NULL;        /* only payload that sits in the frame itself */
-    return fi;
-}
-
 static gboolean
 quoted_in_icmp(packet_info *pinfo)
 {
@@ -209,7 +181,7 @@ quoted_in_icmp(packet_info *pinfo)
            proto_is_frame_protocol(pinfo->layers, "icmpv6");
 }
 
-/* No tree: the segment from the frame bytes, on an SMTPX server port. */
+/* The segment from the frame bytes, on an SMTPX server port. */
 static gboolean
 segment_from_bytes(tvbuff_t *tvb, packet_info *pinfo, smtpx_segment_info_t *seg,
                    guint *offset, guint *len)
@@ -228,32 +200,6 @@ segment_from_bytes(tvbuff_t *tvb, packet_info *pinfo, smtpx_segment_info_t *seg,
     return TRUE;
 }
 
-/* A tree: the segment from TCP's fields. */
-static gboolean
-segment_from_fields(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
-                    smtpx_segment_info_t *seg, guint *offset, guint *len)
-{
-    field_info *fi = frame_payload(tvb, tree);     /* cheapest first */
-    guint32 stream;
-
-    if (!fi || !last_uint_field(tree, hf_tcp_stream_id, &stream))
-        return FALSE;
-    /* An SMTPX conversation, still in plaintext (TLS records are not for
-     * the plaintext analysis). */
-    if (!smtpx_stream_plaintext(stream) || smtpx_frames_dissected(pinfo) ||
-        quoted_in_icmp(pinfo))
-        return FALSE;
-    memset(seg, 0, sizeof *seg);
-    seg->tracked = TRUE;
-    if (!last_uint_field(tree, hf_tcp_seq_id, &seg->seq))
-        return FALSE;
-    if (last_uint_field(tree, hf_tcp_ack_id, &seg->ack))
-        seg->flags = SMTPX_TCP_ACK;
-    *offset = (guint)fi->start;
-    *len = (guint)fi->length;
-    return TRUE;
-}
-
 int
 dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data _U_)
 {
@@ -261,7 +207,6 @@ dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
     tvbuff_t *ptvb;
     smtpx_record_t *rec;
     guint offset, len;
-    gboolean found;
 
     if (!active)
         return 0;           /* no SMTPX conversation in this file */
@@ -269,9 +214,7 @@ dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
         show_stored(tvb, pinfo, tree);
         return 0;
     }
-    found = tree ? segment_from_fields(tvb, pinfo, tree, &seg, &offset, &len)
-                 : segment_from_bytes(tvb, pinfo, &seg, &offset, &len);
-    if (!found)
+    if (!segment_from_bytes(tvb, pinfo, &seg, &offset, &len))
         return 0;
     ptvb = tvb_new_subset_length(tvb, (gint)offset, (gint)len);
     rec = smtpx_dissect_stream(ptvb, pinfo, tree, &seg, FALSE, tvb_captured_length(ptvb));

@@ -39,10 +39,11 @@ typedef struct {
 
 /* Every conversation of the open file, freed at file close. */
 static GPtrArray *all_convs;
-/* TCP stream number + 1 -> smtpx_conv_t * (borrowed from all_convs), for
- * the catch-up postdissector. */
-static GHashTable *convs_by_stream;
-/* Server ports of those conversations (the catch-up's cheap filter). */
+/* analyse(): one call's events and what is stored of them (emptied by
+ * each call). */
+static GPtrArray *call_events;
+static GArray *call_out;
+/* Server ports of SMTPX conversations (the catch-up's cheap filter). */
 static GHashTable *server_ports;
 
 static void
@@ -58,10 +59,6 @@ conv_free(gpointer p)
 void
 smtpx_dissect_cleanup(void)
 {
-    if (convs_by_stream) {
-        g_hash_table_destroy(convs_by_stream);
-        convs_by_stream = NULL;
-    }
     if (server_ports) {
         g_hash_table_destroy(server_ports);
         server_ports = NULL;
@@ -69,6 +66,12 @@ smtpx_dissect_cleanup(void)
     if (all_convs) {
         g_ptr_array_free(all_convs, TRUE);
         all_convs = NULL;
+    }
+    if (call_events) {
+        g_ptr_array_free(call_events, TRUE);
+        g_array_free(call_out, TRUE);
+        call_events = NULL;
+        call_out = NULL;
     }
     smtpx_catchup_reset();
     smtpx_frames_cleanup();
@@ -113,15 +116,6 @@ get_conv(packet_info *pinfo)
     g_ptr_array_add(all_convs, c);
     set_server(c, pinfo);
     conversation_add_proto_data(conv, proto_smtpx, c);
-    if (pinfo->ptype == PT_TCP) {
-        const struct tcp_analysis *tcpd = get_tcp_conversation_data(conv, pinfo);
-
-        if (tcpd) {
-            if (!convs_by_stream)
-                convs_by_stream = g_hash_table_new(g_direct_hash, g_direct_equal);
-            g_hash_table_insert(convs_by_stream, GUINT_TO_POINTER(tcpd->stream + 1u), c);
-        }
-    }
     if (!server_ports)
         server_ports = g_hash_table_new(g_direct_hash, g_direct_equal);
     g_hash_table_add(server_ports, GUINT_TO_POINTER(c->server_port + 1u));
@@ -143,16 +137,6 @@ smtpx_server_port(guint32 srcport, guint32 destport)
     return server_ports &&
            (g_hash_table_contains(server_ports, GUINT_TO_POINTER(srcport + 1u)) ||
             g_hash_table_contains(server_ports, GUINT_TO_POINTER(destport + 1u)));
-}
-
-gboolean
-smtpx_stream_plaintext(guint32 stream)
-{
-    const smtpx_conv_t *c = convs_by_stream
-        ? (const smtpx_conv_t *)g_hash_table_lookup(convs_by_stream, GUINT_TO_POINTER(stream + 1u))
-        : NULL;
-
-    return c && !c->tls_seen && !smtpx_session_starttls_accepted(c->session);
 }
 
 static smtpx_dir_t
@@ -265,8 +249,16 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
     memset(&f, 0, sizeof f);
     f.conv = get_conv(pinfo);
     f.pinfo = pinfo;
-    f.events = g_ptr_array_new();
-    f.out = g_array_new(FALSE, TRUE, sizeof(smtpx_frames_event_t));
+    /* Issue 10: two arrays for every call, made once (nothing the call
+     * runs comes back here before it returns). */
+    if (!call_events) {
+        call_events = g_ptr_array_new();
+        call_out = g_array_new(FALSE, TRUE, sizeof(smtpx_frames_event_t));
+    }
+    g_ptr_array_set_size(call_events, 0);
+    g_array_set_size(call_out, 0);
+    f.events = call_events;
+    f.out = call_out;
     dir = direction_of(f.conv, pinfo);
     was_accepted = smtpx_session_starttls_accepted(f.conv->session);
     if (decrypted && !f.conv->tls_seen) {
@@ -319,8 +311,6 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
          * events, released or not, are still whole (no parse again). */
         *live = smtpx_frames_live_view(pinfo, stored, in);
     }
-    g_ptr_array_free(f.events, TRUE);
-    g_array_free(f.out, TRUE);
     return stored;
 }
 
