@@ -43,6 +43,7 @@ smtpx_ws_bool smtpx_pref_info_tags = TRUE;
 dissector_handle_t smtpx_handle;
 dissector_handle_t smtpx_smtp_handle;
 dissector_handle_t smtpx_tls_handle;
+int smtpx_proto_tls = -1, smtpx_proto_icmp = -1, smtpx_proto_icmpv6 = -1;
 static dissector_handle_t catchup_handle;
 
 static void
@@ -348,6 +349,9 @@ proto_reg_handoff_smtpx(void)
 {
     smtpx_smtp_handle = find_dissector_add_dependency("smtp", proto_smtpx);
     smtpx_tls_handle = find_dissector_add_dependency("tls", proto_smtpx);
+    smtpx_proto_tls = proto_get_id_by_filter_name("tls");
+    smtpx_proto_icmp = proto_get_id_by_filter_name("icmp");
+    smtpx_proto_icmpv6 = proto_get_id_by_filter_name("icmpv6");
     dissector_add_uint_range_with_preference("tcp.port", SMTPX_TCP_PORTS, smtpx_handle);
     ssl_dissector_add(SMTPX_TLS_PORT, smtpx_handle);
     smtpx_catchup_handoff(catchup_handle);

@@ -87,6 +87,8 @@ extern smtpx_ws_bool smtpx_pref_info_tags;
 extern dissector_handle_t smtpx_handle;
 extern dissector_handle_t smtpx_smtp_handle;
 extern dissector_handle_t smtpx_tls_handle;
+/* Protocol ids of tls, icmp and icmpv6 (handoff time; -1 if absent). */
+extern int smtpx_proto_tls, smtpx_proto_icmp, smtpx_proto_icmpv6;
 
 /* ---- smtpx-exceptions.c: the sender exceptions UAT ---------------------- */
 
@@ -240,6 +242,9 @@ smtpx_record_t *smtpx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tr
 /* Shows a stored record once per dissection (tree, TLS hand-over, tap). */
 void smtpx_show_record(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
                        const smtpx_record_t *rec);
+/* Whether the frame's layers so far include the protocol proto_id (what
+ * proto_is_frame_protocol says, by id instead of by name; FALSE for -1). */
+gboolean smtpx_frame_has_proto(const packet_info *pinfo, int proto_id);
 /* Whether either port is the server port of an SMTPX conversation of the
  * open file (a hash lookup). */
 gboolean smtpx_server_port(guint32 srcport, guint32 destport);

@@ -177,8 +177,8 @@ show_stored(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree)
 static gboolean
 quoted_in_icmp(packet_info *pinfo)
 {
-    return proto_is_frame_protocol(pinfo->layers, "icmp") ||
-           proto_is_frame_protocol(pinfo->layers, "icmpv6");
+    return smtpx_frame_has_proto(pinfo, smtpx_proto_icmp) ||
+           smtpx_frame_has_proto(pinfo, smtpx_proto_icmpv6);
 }
 
 /* The segment from the frame bytes, on an SMTPX server port. */

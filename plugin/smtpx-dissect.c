@@ -364,10 +364,23 @@ smtpx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
     return rec;
 }
 
+gboolean
+smtpx_frame_has_proto(const packet_info *pinfo, int proto_id)
+{
+    wmem_list_frame_t *f;
+
+    if (proto_id < 0)
+        return FALSE;
+    for (f = wmem_list_head(pinfo->layers); f; f = wmem_list_frame_next(f))
+        if (GPOINTER_TO_INT(wmem_list_frame_data(f)) == proto_id)
+            return TRUE;
+    return FALSE;
+}
+
 int
 dissect_smtpx(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data)
 {
-    gboolean decrypted = proto_is_frame_protocol(pinfo->layers, "tls");
+    gboolean decrypted = smtpx_frame_has_proto(pinfo, smtpx_proto_tls);
     const struct tcpinfo *tcpinfo = decrypted ? NULL : (const struct tcpinfo *)data;
     smtpx_segment_info_t seg;
     guint len = tvb_captured_length(tvb);

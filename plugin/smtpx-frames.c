@@ -23,12 +23,32 @@
 #include "ws_compat.h"
 #include "packet-smtpx.h"
 
-/* proto_data keys of proto_smtpx (packet scope). */
-enum {
-    KEY_NEXT = 1,       /* index after the last record found */
-    KEY_DISSECTED = 2,  /* the dissector ran in this frame */
-    KEY_SHOWN = 3       /* map of records shown */
-};
+/* proto_data key of proto_smtpx (packet scope): frame_state_t. */
+#define KEY_FRAME_STATE 1
+
+/* What this dissection of a frame has done so far (packet scope; issue
+ * 10: one proto_data entry, made at the frame's first call). */
+typedef struct {
+    gboolean dissected;        /* the dissector ran in this frame */
+    guint next;                /* index after the last record found */
+    guint n_shown;             /* records shown, in shown[] */
+    guint cap_shown;
+    const smtpx_record_t **shown;
+} frame_state_t;
+
+/* The frame's state; create: make it when there is none (else NULL). */
+static frame_state_t *
+frame_state(packet_info *pinfo, gboolean create)
+{
+    frame_state_t *st = (frame_state_t *)p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo,
+                                                          proto_smtpx, KEY_FRAME_STATE);
+
+    if (!st && create) {
+        st = wmem_new0(SMTPX_PACKET_POOL(pinfo), frame_state_t);
+        p_add_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, KEY_FRAME_STATE, st);
+    }
+    return st;
+}
 
 /*
  * Every record of the file, in the order of its frame (issue 10: two
@@ -112,15 +132,32 @@ index_add(const packet_info *pinfo, smtpx_record_t *rec)
     g_ptr_array_add(index_records, rec);
 }
 
-/* Eight octets of p into the key (a 64-bit multiply and fold). */
+/* A word into the key (a 64-bit multiply and fold). */
 static guint64
-key_mix(guint64 h, const guint8 *p, guint n)
+key_mix(guint64 h, guint64 w)
 {
-    guint64 w = 0;
-
-    memcpy(&w, p, n);
     h = (h ^ w) * G_GUINT64_CONSTANT(0x9e3779b97f4a7c15);
     return h ^ (h >> 29);
+}
+
+/* n octets of p into the key, eight at a time (the last word padded with
+ * zeros). */
+static guint64
+key_add(guint64 h, const guint8 *p, guint n)
+{
+    guint64 w;
+    guint i;
+
+    for (i = 0; i + 8 <= n; i += 8) {
+        memcpy(&w, p + i, 8);
+        h = key_mix(h, w);
+    }
+    if (i < n) {
+        w = 0;
+        memcpy(&w, p + i, n - i);
+        h = key_mix(h, w);
+    }
+    return h;
 }
 
 /* The length and up to 64 octets at each end, eight at a time. */
@@ -128,21 +165,14 @@ guint32
 smtpx_frames_key(tvbuff_t *tvb)
 {
     guint len = tvb_captured_length(tvb);
-    guint head = MIN(len, 64u), tail = MIN(len - head, 64u), i;
-    const guint8 *p;
+    guint head = MIN(len, 64u), tail = MIN(len - head, 64u);
     guint64 h = G_GUINT64_CONSTANT(0xcbf29ce484222325) ^ len;
 
     /* Only the two ends are read (a reassembled tvb is not flattened). */
-    if (head) {
-        p = tvb_get_ptr(tvb, 0, (gint)head);
-        for (i = 0; i < head; i += 8)
-            h = key_mix(h, p + i, MIN(8u, head - i));
-    }
-    if (tail) {
-        p = tvb_get_ptr(tvb, (gint)(len - tail), (gint)tail);
-        for (i = 0; i < tail; i += 8)
-            h = key_mix(h, p + i, MIN(8u, tail - i));
-    }
+    if (head)
+        h = key_add(h, tvb_get_ptr(tvb, 0, (gint)head), head);
+    if (tail)
+        h = key_add(h, tvb_get_ptr(tvb, (gint)(len - tail), (gint)tail), tail);
     return (guint32)(h ^ (h >> 32));
 }
 
@@ -657,16 +687,17 @@ smtpx_frames_view(packet_info *pinfo, const smtpx_record_t *stored)
 smtpx_record_t *
 smtpx_frames_find(packet_info *pinfo, guint32 key)
 {
-    guint n, at = records_of(pinfo, &n), next, i;
+    guint n, at = records_of(pinfo, &n), i;
+    frame_state_t *st;
 
-    next = GPOINTER_TO_UINT(p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx,
-                                             KEY_NEXT));
-    for (i = next; i < n; i++) {
+    if (n == 0)
+        return NULL;
+    st = frame_state(pinfo, TRUE);
+    for (i = st->next; i < n; i++) {
         smtpx_record_t *rec = (smtpx_record_t *)g_ptr_array_index(index_records, at + i);
 
         if (!rec->catchup && rec->key == key) {
-            p_add_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, KEY_NEXT,
-                             GUINT_TO_POINTER(i + 1));
+            st->next = i + 1;
             return rec;
         }
     }
@@ -693,33 +724,37 @@ smtpx_frames_get(packet_info *pinfo, guint i)
 gboolean
 smtpx_frames_shown(packet_info *pinfo, const smtpx_record_t *rec, gboolean mark)
 {
-    wmem_map_t *shown = (wmem_map_t *)p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo,
-                                                       proto_smtpx, KEY_SHOWN);
+    frame_state_t *st = frame_state(pinfo, mark);
+    guint i;
 
-    if (!shown) {
-        if (!mark)
-            return FALSE;
-        shown = wmem_map_new(SMTPX_PACKET_POOL(pinfo), g_direct_hash, g_direct_equal);
-        p_add_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, KEY_SHOWN, shown);
+    if (!st)
+        return FALSE;
+    for (i = 0; i < st->n_shown; i++)
+        if (st->shown[i] == rec)
+            return TRUE;
+    if (!mark)
+        return FALSE;
+    if (st->n_shown == st->cap_shown) {
+        st->cap_shown = st->cap_shown ? st->cap_shown * 2 : 4;
+        st->shown = (const smtpx_record_t **)wmem_realloc(SMTPX_PACKET_POOL(pinfo), st->shown,
+                                                          st->cap_shown * sizeof *st->shown);
     }
-    if (wmem_map_contains(shown, rec))
-        return TRUE;
-    if (mark)
-        wmem_map_insert(shown, rec, GUINT_TO_POINTER(1));
+    st->shown[st->n_shown++] = rec;
     return FALSE;
 }
 
 void
 smtpx_frames_mark_dissected(packet_info *pinfo)
 {
-    p_add_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, KEY_DISSECTED,
-                     GUINT_TO_POINTER(1));
+    frame_state(pinfo, TRUE)->dissected = TRUE;
 }
 
 gboolean
 smtpx_frames_dissected(packet_info *pinfo)
 {
-    return p_get_proto_data(SMTPX_PACKET_POOL(pinfo), pinfo, proto_smtpx, KEY_DISSECTED) != NULL;
+    const frame_state_t *st = frame_state(pinfo, FALSE);
+
+    return st && st->dissected;
 }
 
 const smtpx_record_t *
