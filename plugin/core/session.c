@@ -112,8 +112,8 @@ smtpx_session_new(const smtpx_config_t *cfg)
     if (s->cfg.max_line == 0)
         s->cfg.max_line = 65536;
     /* Deep copy of the exceptions. */
-    s->exception_strings = g_ptr_array_new_with_free_func(g_free);
     if (s->cfg.exceptions && s->cfg.n_exceptions > 0) {
+        s->exception_strings = g_ptr_array_new_full(2 * s->cfg.n_exceptions, g_free);
         s->exceptions = g_new0(smtpx_exception_t, s->cfg.n_exceptions);
         for (i = 0; i < s->cfg.n_exceptions; i++) {
             char *e = g_strdup(s->cfg.exceptions[i].envelope_domain);
@@ -129,13 +129,9 @@ smtpx_session_new(const smtpx_config_t *cfg)
     s->cfg.exceptions = s->exceptions;
 
     streams_new(s);
+    /* Issue 10: the other lists (scratch, released, messages, txns,
+     * loose_txns, loose_msgs) are made on first use (session_internal.h). */
     s->events = g_ptr_array_new_with_free_func(sess_event_free);
-    s->scratch = g_ptr_array_new_with_free_func(sess_event_free);
-    s->released = g_ptr_array_new();
-    s->messages = g_ptr_array_new_with_free_func(sess_message_free);
-    s->txns = g_ptr_array_new_with_free_func(sess_txn_free);
-    s->loose_txns = g_ptr_array_new_with_free_func(sess_txn_free);
-    s->loose_msgs = g_array_new(FALSE, FALSE, sizeof(loose_msg_t));
     g_queue_init(&s->pending);
     g_queue_push_tail(&s->pending,
                       sess_pending_new(P_GREETING, SMTPX_VERB_UNKNOWN, "<greeting>", NULL));
@@ -150,19 +146,24 @@ smtpx_session_free(smtpx_session_t *s)
     if (!s)
         return;
     sess_free_released(s);
-    g_ptr_array_unref(s->released);
+    if (s->released)
+        g_ptr_array_unref(s->released);
     sess_pending_clear(s);
     smtpx_reply_free(s->ph.reply);
     smtpx_stream_free(s->st[0]);
     smtpx_stream_free(s->st[1]);
-    g_ptr_array_unref(s->scratch);
+    if (s->scratch)
+        g_ptr_array_unref(s->scratch);
     smtpx_ehlo_free(s->owned_caps);
     g_ptr_array_unref(s->events);
-    g_ptr_array_unref(s->messages);
-    g_ptr_array_unref(s->txns);
+    if (s->messages)
+        g_ptr_array_unref(s->messages);
+    if (s->txns)
+        g_ptr_array_unref(s->txns);
     sess_free_loose(s);
     g_free(s->exceptions);
-    g_ptr_array_unref(s->exception_strings);
+    if (s->exception_strings)
+        g_ptr_array_unref(s->exception_strings);
     g_free(s->ph.helo);
     g_free(s);
 }

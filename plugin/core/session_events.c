@@ -117,6 +117,41 @@ is_record(smtpx_event_kind_t kind)
            kind == SMTPX_EV_ANOMALY;
 }
 
+/* Issue 10: the lists only some sessions need are made on first use. */
+void
+sess_scratch_add(smtpx_session_t *s, smtpx_event_t *ev)
+{
+    if (!s->scratch)
+        s->scratch = g_ptr_array_new_with_free_func(sess_event_free);
+    g_ptr_array_add(s->scratch, ev);
+}
+
+void
+sess_own_txn(smtpx_session_t *s, txn_t *t)
+{
+    GPtrArray **list = t->loose ? &s->loose_txns : &s->txns;
+
+    if (!*list)
+        *list = g_ptr_array_new_with_free_func(sess_txn_free);
+    g_ptr_array_add(*list, t);
+}
+
+void
+sess_own_message(smtpx_session_t *s, smtpx_message_event_t *m, gboolean loose, txn_t *owner)
+{
+    if (loose) {
+        loose_msg_t lm = { m, owner };
+
+        if (!s->loose_msgs)
+            s->loose_msgs = g_array_new(FALSE, FALSE, sizeof(loose_msg_t));
+        g_array_append_val(s->loose_msgs, lm);
+        return;
+    }
+    if (!s->messages)
+        s->messages = g_ptr_array_new_with_free_func(sess_message_free);
+    g_ptr_array_add(s->messages, m);
+}
+
 static smtpx_event_t *
 new_event(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
           gsize offset, gsize length, gboolean began_earlier)
@@ -164,7 +199,7 @@ sess_emit(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
                 keep_event(s, note);
             }
             ev->transient = TRUE;
-            g_ptr_array_add(s->scratch, ev);
+            sess_scratch_add(s, ev);
             return ev;
         }
         s->n_records++;
@@ -218,7 +253,7 @@ sess_emit_txn_event(smtpx_session_t *s, gboolean loose, smtpx_event_kind_t kind,
         return sess_emit(s, kind, dir, offset, length, began_earlier);
     ev = new_event(s, kind, dir, offset, length, began_earlier);
     ev->transient = TRUE;
-    g_ptr_array_add(s->scratch, ev);
+    sess_scratch_add(s, ev);
     return ev;
 }
 
@@ -242,7 +277,8 @@ sess_reclaim_loose(smtpx_session_t *s)
 {
     GList *l;
     guint i;
-    guint n = s->loose_txns->len + s->loose_msgs->len;
+    guint n = (s->loose_txns ? s->loose_txns->len : 0) +
+              (s->loose_msgs ? s->loose_msgs->len : 0);
 
     if (n == 0 || n < s->loose_sweep_at)
         return;
@@ -256,7 +292,7 @@ sess_reclaim_loose(smtpx_session_t *s)
     mark_txn(s, s->ph.cur_txn);
     mark_txn(s, s->ph.rx.txn);
     /* Messages first: their owners are still allocated here. */
-    for (i = s->loose_msgs->len; i-- > 0;) {
+    for (i = s->loose_msgs ? s->loose_msgs->len : 0; i-- > 0;) {
         loose_msg_t *lm = &g_array_index(s->loose_msgs, loose_msg_t, i);
 
         if (lm->m == s->ph.rx.m || (lm->owner && lm->owner->mark == s->loose_epoch))
@@ -264,13 +300,14 @@ sess_reclaim_loose(smtpx_session_t *s)
         sess_message_free(lm->m);
         g_array_remove_index_fast(s->loose_msgs, i);
     }
-    for (i = s->loose_txns->len; i-- > 0;) {
+    for (i = s->loose_txns ? s->loose_txns->len : 0; i-- > 0;) {
         txn_t *t = g_ptr_array_index(s->loose_txns, i);
 
         if (t->mark != s->loose_epoch)
             g_ptr_array_remove_index_fast(s->loose_txns, i);   /* frees t */
     }
-    s->loose_sweep_at = 2 * (s->loose_txns->len + s->loose_msgs->len) + 16;
+    s->loose_sweep_at = 2 * ((s->loose_txns ? s->loose_txns->len : 0) +
+                             (s->loose_msgs ? s->loose_msgs->len : 0)) + 16;
 }
 
 /* Session end: every loose transaction and message. */
@@ -279,10 +316,13 @@ sess_free_loose(smtpx_session_t *s)
 {
     guint i;
 
-    for (i = 0; i < s->loose_msgs->len; i++)
-        sess_message_free(g_array_index(s->loose_msgs, loose_msg_t, i).m);
-    g_array_unref(s->loose_msgs);
-    g_ptr_array_unref(s->loose_txns);
+    if (s->loose_msgs) {
+        for (i = 0; i < s->loose_msgs->len; i++)
+            sess_message_free(g_array_index(s->loose_msgs, loose_msg_t, i).m);
+        g_array_unref(s->loose_msgs);
+    }
+    if (s->loose_txns)
+        g_ptr_array_unref(s->loose_txns);
 }
 
 /* Anomalies that are not lost past max_records: the security ones, gaps,
@@ -315,7 +355,7 @@ sess_promote_transient(smtpx_session_t *s)
 {
     guint i, j;
 
-    for (i = 0; i < s->scratch->len && s->n_promoted < MAX_PROMOTED; i++) {
+    for (i = 0; s->scratch && i < s->scratch->len && s->n_promoted < MAX_PROMOTED; i++) {
         smtpx_event_t *ev = g_ptr_array_index(s->scratch, i);
         gboolean keep = FALSE;
 
@@ -343,7 +383,8 @@ sess_promote_transient(smtpx_session_t *s)
 void
 sess_drop_transient(smtpx_session_t *s)
 {
-    g_ptr_array_set_size(s->scratch, 0);
+    if (s->scratch)
+        g_ptr_array_set_size(s->scratch, 0);
     sess_free_released(s);
     sess_reclaim_loose(s);
 }

@@ -178,11 +178,15 @@ struct smtpx_session {
     GPtrArray *exception_strings;
 
     smtpx_stream_t *st[2];
+    /* Issue 10: every list but events is NULL until its first member
+     * (sess_scratch_add, sess_own_txn, sess_own_message,
+     * smtpx_session_release); exception_strings when there are none. */
     GPtrArray *events;           /* smtpx_event_t *, owned */
     GPtrArray *scratch;          /* transient events of this feed, owned
                                     (issue 14: past max_records) */
     GPtrArray *released;         /* events the caller released after the
-                                    last feed, owned; freed at the next */
+                                    last feed, owned; freed at the next
+                                    (the list too once quit_answered) */
     guint n_records;             /* record events kept (max_records) */
     guint n_promoted;            /* transient events kept for an anomaly */
     smtpx_ehlo_t *owned_caps;    /* ph.caps when its reply was transient */
@@ -260,6 +264,13 @@ pending_t *sess_pending_new(pending_kind_t kind, smtpx_verb_t verb, const char *
             smtpx_session_t *s);
 void sess_pending_push(smtpx_session_t *s, pending_t *p, smtpx_event_t *ev);
 void sess_txn_free(gpointer p);
+/* Issue 10: the owning lists, made on first use: a transient event (past
+ * max_records), a transaction (kept or loose by t->loose), a message
+ * (kept, or loose with its loose owner or NULL). */
+void sess_scratch_add(smtpx_session_t *s, smtpx_event_t *ev);
+void sess_own_txn(smtpx_session_t *s, txn_t *t);
+void sess_own_message(smtpx_session_t *s, smtpx_message_event_t *m, gboolean loose,
+                      txn_t *owner);
 
 /* session_txn.c */
 void sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref);

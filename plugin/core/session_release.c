@@ -74,6 +74,8 @@ smtpx_session_release(smtpx_session_t *s, smtpx_event_t *ev)
         if (g_ptr_array_index(s->events, i - 1) == ev) {
             g_ptr_array_steal_index(s->events, i - 1);
             ev->released = TRUE;
+            if (!s->released)
+                s->released = g_ptr_array_new();
             g_ptr_array_add(s->released, ev);
             return TRUE;
         }
@@ -144,6 +146,8 @@ sess_free_released(smtpx_session_t *s)
 {
     guint i;
 
+    if (!s->released)
+        return;
     for (i = 0; i < s->released->len; i++) {
         smtpx_event_t *ev = g_ptr_array_index(s->released, i);
 
@@ -153,7 +157,14 @@ sess_free_released(smtpx_session_t *s)
             hand_over_reply(s, ev);
         sess_event_free(ev);
     }
-    g_ptr_array_set_size(s->released, 0);
+    /* Issue 10: a finished session (a 221 answered QUIT) keeps no empty
+     * list; a later release makes a new one. */
+    if (s->quit_answered) {
+        g_ptr_array_unref(s->released);
+        s->released = NULL;
+    } else {
+        g_ptr_array_set_size(s->released, 0);
+    }
 }
 
 void

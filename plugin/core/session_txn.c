@@ -34,7 +34,7 @@ sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from, const smtpx_even
     t->ev->first_frame = s->frame;
     t->mail_from = mail_from;
     t->loose = !sess_take_txn_slot(s, ref);
-    g_ptr_array_add(t->loose ? s->loose_txns : s->txns, t);
+    sess_own_txn(s, t);
     return t;
 }
 
@@ -123,13 +123,7 @@ sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref)
     /* DKIM (issue 8): the message octets are hashed as they pass. */
     m->dkim = smtpx_dkim_msg_new(s->cfg.max_header_bytes ?
                                  s->cfg.max_header_bytes : 1);
-    if (loose) {
-        loose_msg_t lm = { m, (t && t->loose) ? t : NULL };
-
-        g_array_append_val(s->loose_msgs, lm);
-    } else {
-        g_ptr_array_add(s->messages, m);
-    }
+    sess_own_message(s, m, loose, (t && t->loose) ? t : NULL);
     memset(&s->ph.rx, 0, sizeof s->ph.rx);
     s->ph.rx.m = m;
     s->ph.rx.txn = t;
