@@ -164,7 +164,7 @@ void
 sess_enter_resync(smtpx_session_t *s, gboolean flagged)
 {
     s->ph.cstate = C_RESYNC;
-    s->ph.resync_flagged = flagged;
+    s->ph.resync_flagged = flagged != FALSE;
 }
 
 static void
@@ -182,7 +182,7 @@ start_bdat(smtpx_session_t *s, const smtpx_stream_item_t *it, pending_t *p,
     smtpx_stream_begin_bdat(s->st[SMTPX_DIR_CLIENT], b->chunk_size, new_message);
     if (!new_message && s->ph.rx.judged)
         smtpx_stream_set_want_lines(s->st[SMTPX_DIR_CLIENT], FALSE);
-    s->ph.rx.chunk_last = b->last;
+    s->ph.rx.chunk_last = b->last != FALSE;
     s->ph.cstate = C_BDAT;
     s->body_feed_start = it->offset + it->length;
     s->body_began_earlier = FALSE;

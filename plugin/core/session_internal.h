@@ -55,15 +55,17 @@ typedef struct {
                                     transient (past max_records) */
 } pending_t;
 
+/* Issue 10: the members are ordered, and the flags are bits, so that no
+ * padding is kept per transaction (here and in the session below). */
 struct txn {
     smtpx_txn_event_t *ev;       /* owned here, shown by a TXN event */
-    gboolean emitted;
     const smtpx_path_t *mail_from;   /* the MAIL command event's path */
     smtpx_path_t *owned_mail_from;   /* that path when the event was
                                         transient (past max_records) */
-    guint16 neg_code;
     char *neg_status;
-    gboolean loose;              /* past max_transactions (issue 14): its
+    guint16 neg_code;
+    guint emitted : 1;
+    guint loose : 1;             /* past max_transactions (issue 14): its
                                     events are transient, and it is freed
                                     once nothing refers to it
                                     (sess_reclaim_loose) */
@@ -109,23 +111,23 @@ typedef enum {
 
 /* Plaintext in one direction that the TLS layer will swallow. */
 typedef struct {
-    gboolean active;
     gsize from;                  /* first octet of it in this feed */
+    gboolean active;
 } inject_t;
 
 /* The message being received; begin_message resets it as one. */
 typedef struct {
     smtpx_message_event_t *m;    /* NULL when none */
     txn_t *txn;                  /* the transaction it belongs to */
-    gboolean loose;              /* m is past max_transactions: never
-                                    handed out */
-    gboolean judged;
-    gboolean body_seen;          /* a BODY item of it was seen */
     guint64 body_first_feed;
-    guint smuggling_count;
-    gboolean data_gap;           /* a gap inside its DATA body */
-    gboolean chunk_last;         /* the current BDAT chunk is LAST */
     guint64 chunk_size;          /* the size of the current BDAT chunk */
+    guint smuggling_count;
+    guint loose : 1;             /* m is past max_transactions: never
+                                    handed out */
+    guint judged : 1;
+    guint body_seen : 1;         /* a BODY item of it was seen */
+    guint data_gap : 1;          /* a gap inside its DATA body */
+    guint chunk_last : 1;        /* the current BDAT chunk is LAST */
 } rx_t;
 
 /*
@@ -136,46 +138,50 @@ typedef struct {
 typedef struct {
     /* Knowledge. */
     const smtpx_ehlo_t *caps;    /* borrowed from a reply event */
-    gboolean caps_known;         /* an EHLO/HELO reply was seen */
     char *helo;
-    gboolean authenticated;
     txn_t *cur_txn;              /* MAIL seen, end of data not yet */
 
     /* Client side. */
-    client_state_t cstate;
-    gboolean resync_flagged;     /* the resync already has its anomaly */
-    guint unknown_run;
-    gboolean queue_limit_flagged;
-    gboolean auth_continued;     /* a 334 was seen in this AUTH exchange */
     pending_t *auth_pending;
     pending_t *bdat_pending;     /* the BDAT whose chunk is being read,
                                     while it waits for its reply */
-    gboolean bdat_refused;       /* that BDAT was refused before any octet
-                                    of its chunk came */
     rx_t rx;                     /* the message being received */
+    client_state_t cstate;
+    guint unknown_run;
 
     /* Server side. */
     server_state_t sstate;
     smtpx_reply_t *reply;        /* reply being assembled */
     guint64 reply_feed;
     gsize reply_start;
-    gboolean reply_began_earlier;
     guint64 reply_longest;       /* longest line, line ending included */
-    gboolean reply_injected;
-    gboolean reply_rebuildable;  /* every line so far whole in its feed */
-    gboolean bad_run;
-    gboolean unexpected_run;
-    gboolean gap_compat;
 
     /* STARTTLS: plaintext windows and handshakes per direction. */
     inject_t inject[2];
-    gboolean tls_started[2];     /* a TLS record was seen after STARTTLS */
+    guint8 tls_started[2];       /* a TLS record was seen after STARTTLS */
+
+    /* Flags (issue 10: bits), by side as above. */
+    guint caps_known : 1;        /* an EHLO/HELO reply was seen */
+    guint authenticated : 1;
+    guint resync_flagged : 1;    /* the resync already has its anomaly */
+    guint queue_limit_flagged : 1;
+    guint auth_continued : 1;    /* a 334 was seen in this AUTH exchange */
+    guint bdat_refused : 1;      /* that BDAT was refused before any octet
+                                    of its chunk came */
+    guint reply_began_earlier : 1;
+    guint reply_injected : 1;
+    guint reply_rebuildable : 1; /* every line so far whole in its feed */
+    guint bad_run : 1;
+    guint unexpected_run : 1;
+    guint gap_compat : 1;
 } phase_t;
 
 struct smtpx_session {
     smtpx_config_t cfg;
     smtpx_exception_t *exceptions;
     GPtrArray *exception_strings;
+    GQueue pending;              /* pending_t * */
+    guint64 feed_no;
 
     smtpx_stream_t *st[2];
     /* Issue 10: every list but events is NULL until its first member
@@ -187,21 +193,18 @@ struct smtpx_session {
     GPtrArray *released;         /* events the caller released after the
                                     last feed, owned; freed at the next
                                     (the list too once quit_answered) */
-    guint n_records;             /* record events kept (max_records) */
-    guint n_promoted;            /* transient events kept for an anomaly */
     smtpx_ehlo_t *owned_caps;    /* ph.caps when its reply was transient */
     GPtrArray *messages;         /* smtpx_message_event_t *, owned */
     GPtrArray *txns;             /* txn_t *, owned */
     /* Issue 14: past max_transactions, transactions and messages are
      * followed but not kept (sess_take_txn_slot, sess_reclaim_loose). */
-    guint n_txn_slots;           /* transactions and messages kept */
-    gboolean txn_limit_flagged;
     GPtrArray *loose_txns;       /* txn_t *, owned */
     GArray *loose_msgs;          /* loose_msg_t, the messages owned */
+    guint n_txn_slots;           /* transactions and messages kept */
     guint loose_sweep_at;        /* sweep when this many are loose */
     guint loose_epoch;
-    GQueue pending;              /* pending_t * */
-    guint64 feed_no;
+    guint n_records;             /* record events kept (max_records) */
+    guint n_promoted;            /* transient events kept for an anomaly */
 
     /* The current feed. */
     guint32 frame;
@@ -210,22 +213,25 @@ struct smtpx_session {
     const guint8 *data;          /* the bytes of this feed (len) */
     gsize len;
     gsize body_feed_start;       /* where the body began in this feed */
-    gboolean body_began_earlier;
 
     /* The whole session. */
     tls_phase_t tls_phase;
     guint32 txn_count;
-    gboolean client_seen;
-    gboolean server_seen;
-    gboolean quit_answered;      /* a 221 answered QUIT: idle framing
+
+    /* Flags (issue 10: bits). */
+    guint body_began_earlier : 1;    /* the current feed's */
+    guint client_seen : 1;
+    guint server_seen : 1;
+    guint quit_answered : 1;     /* a 221 answered QUIT: idle framing
                                     state is given back (issue 10) */
     /* Caps reached (issue 14): each anomaly once per session. */
-    gboolean record_limit_flagged;
-    gboolean rcpt_limit_flagged;
-    gboolean reply_limit_flagged;
-    gboolean ehlo_limit_flagged;
-    gboolean field_limit_flagged;
-    gboolean dkim_limit_flagged;
+    guint txn_limit_flagged : 1;
+    guint record_limit_flagged : 1;
+    guint rcpt_limit_flagged : 1;
+    guint reply_limit_flagged : 1;
+    guint ehlo_limit_flagged : 1;
+    guint field_limit_flagged : 1;
+    guint dkim_limit_flagged : 1;
 
     phase_t ph;                  /* reset when TLS starts */
 };

@@ -443,7 +443,7 @@ sess_server_line(smtpx_session_t *s, const smtpx_stream_item_t *it)
         s->ph.reply = smtpx_reply_new();
         s->ph.reply_feed = s->feed_no;
         s->ph.reply_start = it->offset;
-        s->ph.reply_began_earlier = it->began_earlier;
+        s->ph.reply_began_earlier = it->began_earlier != FALSE;
         s->ph.reply_longest = 0;
         s->ph.reply_injected = s->ph.sstate == S_INJECTED;
         s->ph.reply_rebuildable = TRUE;

@@ -127,7 +127,7 @@ sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref)
     memset(&s->ph.rx, 0, sizeof s->ph.rx);
     s->ph.rx.m = m;
     s->ph.rx.txn = t;
-    s->ph.rx.loose = loose;
+    s->ph.rx.loose = loose != FALSE;
     if (t && !t->emitted && (t->loose || !loose))
         t->ev->message = m;
 }
