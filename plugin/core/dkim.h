@@ -91,7 +91,10 @@ typedef struct {
     char    *domain;          /* d=, lower case, printable */
     char    *selector;        /* s=, lower case, printable */
     char    *identity;        /* i= (printable), or NULL */
-    GPtrArray *signed_headers;/* h=: char * names, as sent */
+    GPtrArray *signed_headers;/* h=: char * names, as sent; NULL in the
+                                 signatures of a message (smtpx_dkim_msg_sig)
+                                 once its header section ended: only the
+                                 header hash reads them (issue 10) */
     guint8  *bh;  gsize bh_len;  /* bh= decoded */
     guint8  *b;   gsize b_len;   /* b= decoded */
     gboolean has_l;  guint64 l;  /* l= body length count */
@@ -314,7 +317,8 @@ guint smtpx_dkim_msg_n_fields(const smtpx_dkim_msg_t *m);
 /* Signatures kept, and the i-th (NULL when out of range). */
 guint smtpx_dkim_msg_n_sigs(const smtpx_dkim_msg_t *m);
 const smtpx_dkim_sig_t *smtpx_dkim_msg_sig(const smtpx_dkim_msg_t *m, guint i);
-/* Authentication-Results fields (ARC ones too), parsed; NULL-safe. */
+/* Authentication-Results fields (ARC ones too), parsed; NULL-safe; NULL
+ * when there are none. */
 const GPtrArray *smtpx_dkim_msg_authres(const smtpx_dkim_msg_t *m);
 
 /*
