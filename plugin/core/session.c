@@ -154,7 +154,8 @@ smtpx_session_free(smtpx_session_t *s)
     smtpx_stream_free(s->st[1]);
     if (s->scratch)
         g_ptr_array_unref(s->scratch);
-    smtpx_ehlo_free(s->owned_caps);
+    if (s->owned_auth)
+        g_ptr_array_unref(s->owned_auth);
     g_ptr_array_unref(s->events);
     if (s->messages)
         g_ptr_array_unref(s->messages);

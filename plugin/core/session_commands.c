@@ -98,17 +98,30 @@ helo_kind_words(smtpx_helo_kind_t k)
     }
 }
 
+/* mech is among the AUTH mechanisms the server advertised (as
+ * smtpx_ehlo_has_auth_mechanism, on the session's copy). */
+static gboolean
+auth_listed(const GPtrArray *mechs, const char *mech)
+{
+    guint i;
+
+    for (i = 0; mechs && i < mechs->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(mechs, i), mech) == 0)
+            return TRUE;
+    return FALSE;
+}
+
 static void
 need_ext(smtpx_session_t *s, smtpx_event_t *ev, guint32 ext,
          const char *what, const char *keyword, const char *rfc)
 {
-    guint32 mask = s->ph.caps ? s->ph.caps->ext_mask : 0;
+    guint32 mask = s->ph.caps_ehlo ? s->ph.caps_mask : 0;
 
     if (!s->ph.caps_known || (mask & ext))
         return;
     sess_add_anomaly(ev, SMTPX_ANOM_UNADVERTISED,
                 "%s, but the server's %s reply did not advertise %s (%s)",
-                what, s->ph.caps ? "EHLO" : "HELO", keyword, rfc);
+                what, s->ph.caps_ehlo ? "EHLO" : "HELO", keyword, rfc);
 }
 
 /* Extra command line length that ESMTP parameters bring (RFC 5321
@@ -335,8 +348,8 @@ command_sequence(smtpx_session_t *s, const smtpx_stream_item_t *it,
      * so that the next reply is matched to this command and not, one
      * behind, to an old one.
      */
-    if (s->ph.gap_compat && !(s->ph.caps_known && s->ph.caps &&
-                           (s->ph.caps->ext_mask & SMTPX_EXT_PIPELINING)))
+    if (s->ph.gap_compat && !(s->ph.caps_known && s->ph.caps_ehlo &&
+                           (s->ph.caps_mask & SMTPX_EXT_PIPELINING)))
         sess_pending_clear(s);
 
     ce->pipelined = s->server_seen && !g_queue_is_empty(&s->pending);
@@ -464,9 +477,8 @@ apply_auth(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
                     "AUTH %s without TLS: the credentials cross the network "
                     "in clear", ce->auth_mechanism ? ce->auth_mechanism
                                                    : "(no mechanism)");
-    if (s->ph.caps_known && s->ph.caps && (s->ph.caps->ext_mask & SMTPX_EXT_AUTH) &&
-        ce->auth_mechanism &&
-        !smtpx_ehlo_has_auth_mechanism(s->ph.caps, ce->auth_mechanism))
+    if (s->ph.caps_known && s->ph.caps_ehlo && (s->ph.caps_mask & SMTPX_EXT_AUTH) &&
+        ce->auth_mechanism && !auth_listed(s->ph.caps_auth, ce->auth_mechanism))
         sess_add_anomaly(ev, SMTPX_ANOM_UNADVERTISED,
                     "AUTH mechanism %s is not among those the server "
                     "advertised (RFC 4954 4)", ce->auth_mechanism);

@@ -136,8 +136,13 @@ typedef struct {
  * starts.  smtpx_session_set_tls resets it as one (phase_reset).
  */
 typedef struct {
-    /* Knowledge. */
-    const smtpx_ehlo_t *caps;    /* borrowed from a reply event */
+    /* Knowledge.  Of the capabilities (issue 10) the session keeps only
+     * what it reads (sess_caps_take): the extension mask, SIZE and the
+     * AUTH mechanisms. */
+    const GPtrArray *caps_auth;  /* AUTH mechanisms (char *), NULL when
+                                    none: borrowed from the EHLO reply's
+                                    parse, or s->owned_auth once that went */
+    guint64 caps_size;           /* SIZE with a value, else 0 */
     char *helo;
     txn_t *cur_txn;              /* MAIL seen, end of data not yet */
 
@@ -146,11 +151,8 @@ typedef struct {
     pending_t *bdat_pending;     /* the BDAT whose chunk is being read,
                                     while it waits for its reply */
     rx_t rx;                     /* the message being received */
-    client_state_t cstate;
-    guint unknown_run;
 
     /* Server side. */
-    server_state_t sstate;
     smtpx_reply_t *reply;        /* reply being assembled */
     guint64 reply_feed;
     gsize reply_start;
@@ -158,10 +160,17 @@ typedef struct {
 
     /* STARTTLS: plaintext windows and handshakes per direction. */
     inject_t inject[2];
+
+    /* The 32-bit members of the groups above, then the flags (issue 10:
+     * bits), so that nothing is padding. */
+    guint32 caps_mask;           /* SMTPX_EXT_*, 0 when no EHLO reply */
+    client_state_t cstate;
+    guint unknown_run;
+    server_state_t sstate;
     guint8 tls_started[2];       /* a TLS record was seen after STARTTLS */
 
-    /* Flags (issue 10: bits), by side as above. */
     guint caps_known : 1;        /* an EHLO/HELO reply was seen */
+    guint caps_ehlo : 1;         /* it was an EHLO reply (with caps_*) */
     guint authenticated : 1;
     guint resync_flagged : 1;    /* the resync already has its anomaly */
     guint queue_limit_flagged : 1;
@@ -193,7 +202,8 @@ struct smtpx_session {
     GPtrArray *released;         /* events the caller released after the
                                     last feed, owned; freed at the next
                                     (the list too once quit_answered) */
-    smtpx_ehlo_t *owned_caps;    /* ph.caps when its reply was transient */
+    GPtrArray *owned_auth;       /* ph.caps_auth when its reply event went
+                                    (released or transient) */
     GPtrArray *messages;         /* smtpx_message_event_t *, owned */
     GPtrArray *txns;             /* txn_t *, owned */
     /* Issue 14: past max_transactions, transactions and messages are
@@ -310,6 +320,13 @@ void sess_client_item(smtpx_session_t *s, const smtpx_stream_item_t *it);
 void sess_reply_effects(smtpx_session_t *s, smtpx_event_t *ev, smtpx_reply_event_t *re,
               pending_t *p);
 void sess_server_line(smtpx_session_t *s, const smtpx_stream_item_t *it);
+
+/* session_replies.c: the capabilities of EHLO reply e (NULL: a HELO
+ * reply, none) become the phase's; sess_caps_keep: reply event re goes
+ * (released or transient), the AUTH mechanisms the phase borrows from it
+ * move to the session. */
+void sess_caps_take(smtpx_session_t *s, const smtpx_ehlo_t *e);
+void sess_caps_keep(smtpx_session_t *s, smtpx_reply_event_t *re);
 
 /* session.c */
 void sess_bdat_refused_check(smtpx_session_t *s, const guint8 *data, gsize len);

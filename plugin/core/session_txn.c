@@ -225,10 +225,7 @@ sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref)
 guint64
 sess_size_limit(const smtpx_session_t *s)
 {
-    if (s->ph.caps_known && s->ph.caps && s->ph.caps->size_present &&
-        s->ph.caps->size_has_value)
-        return s->ph.caps->size_limit;
-    return 0;
+    return s->ph.caps_known && s->ph.caps_ehlo ? s->ph.caps_size : 0;
 }
 
 /* DKIM (issue 8): every message octet after unstuffing, from the client
