@@ -331,6 +331,7 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     flush_injection(s, dir);
 out:
     sess_promote_transient(s);
+    sess_settle_txns(s);
     streams_release(s);
     s->out = NULL;
     s->data = NULL;
@@ -415,6 +416,7 @@ smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     }
 out:
     sess_promote_transient(s);
+    sess_settle_txns(s);
     s->out = NULL;
 }
 

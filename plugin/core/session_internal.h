@@ -211,13 +211,15 @@ struct smtpx_session {
     GPtrArray *loose_txns;       /* txn_t *, owned */
     GArray *loose_msgs;          /* loose_msg_t, the messages owned */
     guint n_txn_slots;           /* transactions and messages kept */
+    guint txns_settled;          /* txns before it settled (issue 10,
+                                    sess_settle_txns) */
     guint loose_sweep_at;        /* sweep when this many are loose */
     guint loose_epoch;
     guint n_records;             /* record events kept (max_records) */
     guint n_promoted;            /* transient events kept for an anomaly */
 
-    /* The current feed. */
-    guint32 frame;
+    /* The current feed (its frame number is below, with the other
+     * 32-bit members). */
     smtpx_time_t ts;
     GPtrArray *out;
     const guint8 *data;          /* the bytes of this feed (len) */
@@ -227,6 +229,7 @@ struct smtpx_session {
     /* The whole session. */
     tls_phase_t tls_phase;
     guint32 txn_count;
+    guint32 frame;               /* the current feed's */
 
     /* Flags (issue 10: bits). */
     guint body_began_earlier : 1;    /* the current feed's */
@@ -292,6 +295,7 @@ void sess_own_message(smtpx_session_t *s, smtpx_message_event_t *m, gboolean loo
 void sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref);
 void sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref);
 txn_t *sess_detach_cur_txn(smtpx_session_t *s);
+void sess_settle_txns(smtpx_session_t *s);
 void sess_dkim_content(void *user, const guint8 *p, gsize n);
 void sess_judge_here(smtpx_session_t *s, gsize end_excl, gboolean incomplete);
 void sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,

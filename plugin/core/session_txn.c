@@ -83,10 +83,56 @@ sess_txn_end(smtpx_session_t *s, txn_t *t, const char *reason,
     t->ev->reply_code = code;
     t->ev->status = g_strdup(status);
     t->ev->end_reason = reason;
+    g_free(t->neg_status);          /* issue 10: read no more */
+    t->neg_status = NULL;
     ev = sess_emit_txn_event(s, t->loose, SMTPX_EV_TXN, ref ? ref->dir : SMTPX_DIR_SERVER,
               ref ? ref->offset : 0, ref ? ref->length : 0,
               ref ? ref->began_earlier : FALSE);
     ev->txn = t->ev;
+}
+
+/* t may still be read: open, its message being received, or a pending
+ * command belongs to it or ends it (the only ways to reach a transaction
+ * once it is made: sess_begin_message takes cur_txn). */
+static gboolean
+txn_reachable(const smtpx_session_t *s, const txn_t *t)
+{
+    GList *l;
+
+    if (!t->emitted || t == s->ph.cur_txn || t == s->ph.rx.txn)
+        return TRUE;
+    for (l = s->pending.head; l; l = l->next) {
+        const pending_t *p = l->data;
+
+        if (p->txn == t || p->txn_abort == t)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/*
+ * Issue 10: end of a feed.  A kept transaction that has ended and that
+ * nothing can reach any more (txn_reachable) gives back the MAIL path it
+ * took over from a released or transient event (only the author's
+ * judgement read it); its summary (t->ev) stays.  The kept transactions
+ * are settled in order from s->txns_settled, so that each feed looks at
+ * few of them (at most one that is still reachable).
+ */
+void
+sess_settle_txns(smtpx_session_t *s)
+{
+    while (s->txns && s->txns_settled < s->txns->len) {
+        txn_t *t = g_ptr_array_index(s->txns, s->txns_settled);
+
+        if (txn_reachable(s, t))
+            return;
+        if (t->owned_mail_from) {
+            smtpx_path_free(t->owned_mail_from);
+            t->owned_mail_from = NULL;
+            t->mail_from = NULL;
+        }
+        s->txns_settled++;
+    }
 }
 
 txn_t *
