@@ -104,6 +104,8 @@ sess_txn_free(gpointer p)
     }
     g_free(t->neg_status);
     smtpx_path_free(t->owned_mail_from);
+    if (t->own_msg)
+        sess_message_free(t->own_msg);
     g_free(t);
 }
 
@@ -137,8 +139,13 @@ sess_own_txn(smtpx_session_t *s, txn_t *t)
 }
 
 void
-sess_own_message(smtpx_session_t *s, smtpx_message_event_t *m, gboolean loose, txn_t *owner)
+sess_own_message(smtpx_session_t *s, smtpx_message_event_t *m, gboolean loose, txn_t *owner,
+                 gboolean first_of_kept)
 {
+    if (first_of_kept && owner && !loose) {
+        owner->own_msg = m;
+        return;
+    }
     if (loose) {
         loose_msg_t lm = { m, owner };
 

@@ -63,6 +63,9 @@ struct txn {
     smtpx_path_t *owned_mail_from;   /* that path when the event was
                                         transient (past max_records) */
     char *neg_status;
+    smtpx_message_event_t *own_msg;  /* its first message when both are
+                                        kept (issue 10: the others are in
+                                        s->messages or loose_msgs) */
     guint16 neg_code;
     guint emitted : 1;
     guint loose : 1;             /* past max_transactions (issue 14): its
@@ -204,7 +207,9 @@ struct smtpx_session {
                                     (the list too once quit_answered) */
     GPtrArray *owned_auth;       /* ph.caps_auth when its reply event went
                                     (released or transient) */
-    GPtrArray *messages;         /* smtpx_message_event_t *, owned */
+    GPtrArray *messages;         /* smtpx_message_event_t *, owned: the
+                                    kept ones that are not the first of
+                                    a kept transaction (txn_t.own_msg) */
     GPtrArray *txns;             /* txn_t *, owned */
     /* Issue 14: past max_transactions, transactions and messages are
      * followed but not kept (sess_take_txn_slot, sess_reclaim_loose). */
@@ -285,11 +290,12 @@ void sess_pending_push(smtpx_session_t *s, pending_t *p, smtpx_event_t *ev);
 void sess_txn_free(gpointer p);
 /* Issue 10: the owning lists, made on first use: a transient event (past
  * max_records), a transaction (kept or loose by t->loose), a message
- * (kept, or loose with its loose owner or NULL). */
+ * (kept: by owner when first_of_kept, else by the session; or loose, with
+ * its loose owner or NULL). */
 void sess_scratch_add(smtpx_session_t *s, smtpx_event_t *ev);
 void sess_own_txn(smtpx_session_t *s, txn_t *t);
 void sess_own_message(smtpx_session_t *s, smtpx_message_event_t *m, gboolean loose,
-                      txn_t *owner);
+                      txn_t *owner, gboolean first_of_kept);
 
 /* session_txn.c */
 void sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref);

@@ -153,14 +153,16 @@ void
 sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref)
 {
     smtpx_message_event_t *m = smtpx_new0(smtpx_message_event_t);
-    gboolean loose;
+    gboolean loose, first_of_kept = FALSE;
 
-    if (t && t->loose)
+    if (t && t->loose) {
         loose = TRUE;
-    else if (t && t->n_messages == 0)
+    } else if (t && t->n_messages == 0) {
         loose = FALSE;
-    else
+        first_of_kept = TRUE;     /* owned by t (issue 10) */
+    } else {
         loose = !sess_take_txn_slot(s, ref);
+    }
     if (t)
         t->n_messages++;
 
@@ -169,7 +171,10 @@ sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref)
     /* DKIM (issue 8): the message octets are hashed as they pass. */
     m->dkim = smtpx_dkim_msg_new(s->cfg.max_header_bytes ?
                                  s->cfg.max_header_bytes : 1);
-    sess_own_message(s, m, loose, (t && t->loose) ? t : NULL);
+    if (first_of_kept)
+        sess_own_message(s, m, FALSE, t, TRUE);
+    else
+        sess_own_message(s, m, loose, (t && t->loose) ? t : NULL, FALSE);
     memset(&s->ph.rx, 0, sizeof s->ph.rx);
     s->ph.rx.m = m;
     s->ph.rx.txn = t;
