@@ -91,6 +91,21 @@ streams_ensure(smtpx_session_t *s)
         s->st[SMTPX_DIR_SERVER] = smtpx_stream_new(s->cfg.max_line);
 }
 
+/* str (NULL: none) copied at *p, which moves past its NUL. */
+static const char *
+copy_string(char **p, const char *str)
+{
+    char *at = *p;
+    gsize n;
+
+    if (!str)
+        return NULL;
+    n = strlen(str) + 1;
+    memcpy(at, str, n);
+    *p += n;
+    return at;
+}
+
 smtpx_session_t *
 smtpx_session_new(const smtpx_config_t *cfg)
 {
@@ -111,17 +126,21 @@ smtpx_session_new(const smtpx_config_t *cfg)
         s->cfg.max_transactions = SMTPX_DEFAULT_MAX_TRANSACTIONS;
     if (s->cfg.max_line == 0)
         s->cfg.max_line = 65536;
-    /* Deep copy of the exceptions. */
+    /* Deep copy of the exceptions, in one block (issue 10): the array,
+     * then the strings. */
     if (s->cfg.exceptions && s->cfg.n_exceptions > 0) {
-        s->exception_strings = g_ptr_array_new_full(2 * s->cfg.n_exceptions, g_free);
-        s->exceptions = g_new0(smtpx_exception_t, s->cfg.n_exceptions);
-        for (i = 0; i < s->cfg.n_exceptions; i++) {
-            char *e = g_strdup(s->cfg.exceptions[i].envelope_domain);
-            char *a = g_strdup(s->cfg.exceptions[i].author_domain);
-            g_ptr_array_add(s->exception_strings, e);
-            g_ptr_array_add(s->exception_strings, a);
-            s->exceptions[i].envelope_domain = e;
-            s->exceptions[i].author_domain = a;
+        const smtpx_exception_t *src = s->cfg.exceptions;
+        gsize n = s->cfg.n_exceptions, size = n * sizeof(smtpx_exception_t);
+        char *p;
+
+        for (i = 0; i < n; i++)
+            size += (src[i].envelope_domain ? strlen(src[i].envelope_domain) + 1 : 0) +
+                    (src[i].author_domain ? strlen(src[i].author_domain) + 1 : 0);
+        s->exceptions = g_malloc(size);
+        p = (char *)(s->exceptions + n);
+        for (i = 0; i < n; i++) {
+            s->exceptions[i].envelope_domain = copy_string(&p, src[i].envelope_domain);
+            s->exceptions[i].author_domain = copy_string(&p, src[i].author_domain);
         }
     } else {
         s->cfg.n_exceptions = 0;
@@ -130,7 +149,7 @@ smtpx_session_new(const smtpx_config_t *cfg)
 
     streams_new(s);
     /* Issue 10: the other lists (scratch, released, messages, txns,
-     * loose_txns, loose_msgs) are made on first use (session_internal.h). */
+     * loose) are made on first use (session_internal.h). */
     s->events = g_ptr_array_new_with_free_func(sess_event_free);
     g_queue_init(&s->pending);
     g_queue_push_tail(&s->pending,
@@ -163,8 +182,6 @@ smtpx_session_free(smtpx_session_t *s)
         g_ptr_array_unref(s->txns);
     sess_free_loose(s);
     g_free(s->exceptions);
-    if (s->exception_strings)
-        g_ptr_array_unref(s->exception_strings);
     g_free(s->ph.helo);
     g_free(s);
 }

@@ -128,14 +128,27 @@ sess_scratch_add(smtpx_session_t *s, smtpx_event_t *ev)
     g_ptr_array_add(s->scratch, ev);
 }
 
+static loose_t *
+loose_of(smtpx_session_t *s)
+{
+    if (!s->loose) {
+        s->loose = smtpx_new0(loose_t);
+        s->loose->txns = g_ptr_array_new_with_free_func(sess_txn_free);
+        s->loose->msgs = g_array_new(FALSE, FALSE, sizeof(loose_msg_t));
+    }
+    return s->loose;
+}
+
 void
 sess_own_txn(smtpx_session_t *s, txn_t *t)
 {
-    GPtrArray **list = t->loose ? &s->loose_txns : &s->txns;
-
-    if (!*list)
-        *list = g_ptr_array_new_with_free_func(sess_txn_free);
-    g_ptr_array_add(*list, t);
+    if (t->loose) {
+        g_ptr_array_add(loose_of(s)->txns, t);
+        return;
+    }
+    if (!s->txns)
+        s->txns = g_ptr_array_new_with_free_func(sess_txn_free);
+    g_ptr_array_add(s->txns, t);
 }
 
 void
@@ -149,9 +162,7 @@ sess_own_message(smtpx_session_t *s, smtpx_message_event_t *m, gboolean loose, t
     if (loose) {
         loose_msg_t lm = { m, owner };
 
-        if (!s->loose_msgs)
-            s->loose_msgs = g_array_new(FALSE, FALSE, sizeof(loose_msg_t));
-        g_array_append_val(s->loose_msgs, lm);
+        g_array_append_val(loose_of(s)->msgs, lm);
         return;
     }
     if (!s->messages)
@@ -268,7 +279,7 @@ static void
 mark_txn(smtpx_session_t *s, txn_t *t)
 {
     if (t && t->loose)
-        t->mark = s->loose_epoch;
+        t->mark = s->loose->epoch;   /* t is in s->loose */
 }
 
 /*
@@ -282,14 +293,14 @@ mark_txn(smtpx_session_t *s, txn_t *t)
 void
 sess_reclaim_loose(smtpx_session_t *s)
 {
+    loose_t *lo = s->loose;
     GList *l;
     guint i;
-    guint n = (s->loose_txns ? s->loose_txns->len : 0) +
-              (s->loose_msgs ? s->loose_msgs->len : 0);
 
-    if (n == 0 || n < s->loose_sweep_at)
+    if (!lo || lo->txns->len + lo->msgs->len == 0 ||
+        lo->txns->len + lo->msgs->len < lo->sweep_at)
         return;
-    s->loose_epoch++;
+    lo->epoch++;
     for (l = s->pending.head; l; l = l->next) {
         pending_t *p = l->data;
 
@@ -299,22 +310,21 @@ sess_reclaim_loose(smtpx_session_t *s)
     mark_txn(s, s->ph.cur_txn);
     mark_txn(s, s->ph.rx.txn);
     /* Messages first: their owners are still allocated here. */
-    for (i = s->loose_msgs ? s->loose_msgs->len : 0; i-- > 0;) {
-        loose_msg_t *lm = &g_array_index(s->loose_msgs, loose_msg_t, i);
+    for (i = lo->msgs->len; i-- > 0;) {
+        loose_msg_t *lm = &g_array_index(lo->msgs, loose_msg_t, i);
 
-        if (lm->m == s->ph.rx.m || (lm->owner && lm->owner->mark == s->loose_epoch))
+        if (lm->m == s->ph.rx.m || (lm->owner && lm->owner->mark == lo->epoch))
             continue;
         sess_message_free(lm->m);
-        g_array_remove_index_fast(s->loose_msgs, i);
+        g_array_remove_index_fast(lo->msgs, i);
     }
-    for (i = s->loose_txns ? s->loose_txns->len : 0; i-- > 0;) {
-        txn_t *t = g_ptr_array_index(s->loose_txns, i);
+    for (i = lo->txns->len; i-- > 0;) {
+        txn_t *t = g_ptr_array_index(lo->txns, i);
 
-        if (t->mark != s->loose_epoch)
-            g_ptr_array_remove_index_fast(s->loose_txns, i);   /* frees t */
+        if (t->mark != lo->epoch)
+            g_ptr_array_remove_index_fast(lo->txns, i);   /* frees t */
     }
-    s->loose_sweep_at = 2 * ((s->loose_txns ? s->loose_txns->len : 0) +
-                             (s->loose_msgs ? s->loose_msgs->len : 0)) + 16;
+    lo->sweep_at = 2 * (lo->txns->len + lo->msgs->len) + 16;
 }
 
 /* Session end: every loose transaction and message. */
@@ -323,13 +333,14 @@ sess_free_loose(smtpx_session_t *s)
 {
     guint i;
 
-    if (s->loose_msgs) {
-        for (i = 0; i < s->loose_msgs->len; i++)
-            sess_message_free(g_array_index(s->loose_msgs, loose_msg_t, i).m);
-        g_array_unref(s->loose_msgs);
-    }
-    if (s->loose_txns)
-        g_ptr_array_unref(s->loose_txns);
+    if (!s->loose)
+        return;
+    for (i = 0; i < s->loose->msgs->len; i++)
+        sess_message_free(g_array_index(s->loose->msgs, loose_msg_t, i).m);
+    g_array_unref(s->loose->msgs);
+    g_ptr_array_unref(s->loose->txns);
+    g_free(s->loose);
+    s->loose = NULL;
 }
 
 /* Anomalies that are not lost past max_records: the security ones, gaps,

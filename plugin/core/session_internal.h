@@ -65,7 +65,7 @@ struct txn {
     char *neg_status;
     smtpx_message_event_t *own_msg;  /* its first message when both are
                                         kept (issue 10: the others are in
-                                        s->messages or loose_msgs) */
+                                        s->messages or s->loose) */
     guint16 neg_code;
     guint emitted : 1;
     guint loose : 1;             /* past max_transactions (issue 14): its
@@ -82,6 +82,16 @@ typedef struct {
     smtpx_message_event_t *m;
     txn_t *owner;                /* its transaction, NULL when none or kept */
 } loose_msg_t;
+
+/* Issue 14: past max_transactions, transactions and messages are followed
+ * but not kept (sess_take_txn_slot, sess_reclaim_loose).  Issue 10: made
+ * with the first of them (few sessions reach the cap). */
+typedef struct {
+    GPtrArray *txns;             /* txn_t *, owned */
+    GArray *msgs;                /* loose_msg_t, the messages owned */
+    guint sweep_at;              /* sweep when this many are loose */
+    guint epoch;                 /* sess_reclaim_loose's */
+} loose_t;
 
 typedef enum {
     C_COMMAND = 0,   /* command lines */
@@ -190,15 +200,15 @@ typedef struct {
 
 struct smtpx_session {
     smtpx_config_t cfg;
-    smtpx_exception_t *exceptions;
-    GPtrArray *exception_strings;
+    smtpx_exception_t *exceptions;   /* the copy, strings in the same
+                                        block; NULL when none */
     GQueue pending;              /* pending_t * */
     guint64 feed_no;
 
     smtpx_stream_t *st[2];
     /* Issue 10: every list but events is NULL until its first member
      * (sess_scratch_add, sess_own_txn, sess_own_message,
-     * smtpx_session_release); exception_strings when there are none. */
+     * smtpx_session_release). */
     GPtrArray *events;           /* smtpx_event_t *, owned */
     GPtrArray *scratch;          /* transient events of this feed, owned
                                     (issue 14: past max_records) */
@@ -211,15 +221,10 @@ struct smtpx_session {
                                     kept ones that are not the first of
                                     a kept transaction (txn_t.own_msg) */
     GPtrArray *txns;             /* txn_t *, owned */
-    /* Issue 14: past max_transactions, transactions and messages are
-     * followed but not kept (sess_take_txn_slot, sess_reclaim_loose). */
-    GPtrArray *loose_txns;       /* txn_t *, owned */
-    GArray *loose_msgs;          /* loose_msg_t, the messages owned */
+    loose_t *loose;              /* past max_transactions, or NULL */
     guint n_txn_slots;           /* transactions and messages kept */
     guint txns_settled;          /* txns before it settled (issue 10,
                                     sess_settle_txns) */
-    guint loose_sweep_at;        /* sweep when this many are loose */
-    guint loose_epoch;
     guint n_records;             /* record events kept (max_records) */
     guint n_promoted;            /* transient events kept for an anomaly */
 

@@ -148,7 +148,7 @@ sess_detach_cur_txn(smtpx_session_t *s)
  * txn_limit anomaly.  The first message of a kept transaction is kept
  * with it; one with no transaction, or a second one in a transaction,
  * takes a slot of its own (max_transactions).  A loose message (past the
- * cap, or of a loose transaction) is owned by loose_msgs. */
+ * cap, or of a loose transaction) is owned by s->loose. */
 void
 sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref)
 {
