@@ -182,7 +182,7 @@ smtpx_session_free(smtpx_session_t *s)
         g_ptr_array_unref(s->txns);
     sess_free_loose(s);
     g_free(s->exceptions);
-    g_free(s->ph.helo);
+    sess_helo_set(s, NULL);
     g_free(s);
 }
 
@@ -458,7 +458,7 @@ phase_reset(smtpx_session_t *s)
 {
     sess_pending_clear(s);
     smtpx_reply_free(s->ph.reply);
-    g_free(s->ph.helo);
+    sess_helo_set(s, NULL);
     memset(&s->ph, 0, sizeof s->ph);
     s->ph.cstate = C_COMMAND;
     s->ph.sstate = S_NORMAL;

@@ -216,8 +216,7 @@ sess_helo_accepted(smtpx_session_t *s, pending_t *p, const smtpx_event_t *ev)
 {
     txn_t *t = p->txn_abort;
 
-    g_free(s->ph.helo);
-    s->ph.helo = g_strdup(p->cmd ? p->cmd->helo : NULL);
+    sess_helo_set(s, g_strdup(p->cmd ? p->cmd->helo : NULL));
     if (t && s->ph.rx.m && s->ph.rx.txn == t)
         sess_abandon_message(s, ev);
     if (t && s->ph.cur_txn == t)
@@ -369,7 +368,7 @@ apply_helo(smtpx_session_t *s, smtpx_event_t *ev, pending_t *p)
     /* Until a HELO is accepted, the one sent is all that is known (its
      * reply may be lost in a gap). */
     if (!s->ph.helo && p->cmd && p->cmd->helo)
-        s->ph.helo = g_strdup(p->cmd->helo);
+        sess_helo_set(s, g_strdup(p->cmd->helo));
     p->txn_abort = s->ph.cur_txn;
     if (!s->server_seen)
         sess_helo_accepted(s, p, ev);

@@ -96,7 +96,8 @@ sess_txn_free(gpointer p)
     txn_t *t = p;
 
     if (t->ev) {
-        g_free(t->ev->helo);
+        if (!t->helo_borrowed)
+            g_free(t->ev->helo);
         g_free(t->ev->mail_from);
         g_ptr_array_unref(t->ev->rcpt_to);
         g_free(t->ev->status);

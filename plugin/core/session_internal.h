@@ -68,6 +68,8 @@ struct txn {
                                         s->messages or s->loose) */
     guint16 neg_code;
     guint emitted : 1;
+    guint helo_borrowed : 1;     /* ev->helo is an earlier kept
+                                    transaction's (issue 10) */
     guint loose : 1;             /* past max_transactions (issue 14): its
                                     events are transient, and it is freed
                                     once nothing refers to it
@@ -156,7 +158,7 @@ typedef struct {
                                     none: borrowed from the EHLO reply's
                                     parse, or s->owned_auth once that went */
     guint64 caps_size;           /* SIZE with a value, else 0 */
-    char *helo;
+    char *helo;                  /* the HELO domain (sess_helo_set) */
     txn_t *cur_txn;              /* MAIL seen, end of data not yet */
 
     /* Client side. */
@@ -182,6 +184,8 @@ typedef struct {
     server_state_t sstate;
     guint8 tls_started[2];       /* a TLS record was seen after STARTTLS */
 
+    guint helo_lent : 1;         /* helo is owned by a kept transaction
+                                    (its ev->helo), not by the phase */
     guint caps_known : 1;        /* an EHLO/HELO reply was seen */
     guint caps_ehlo : 1;         /* it was an EHLO reply (with caps_*) */
     guint authenticated : 1;
@@ -306,6 +310,9 @@ void sess_own_message(smtpx_session_t *s, smtpx_message_event_t *m, gboolean loo
 void sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref);
 void sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref);
 txn_t *sess_detach_cur_txn(smtpx_session_t *s);
+/* The phase's HELO domain becomes helo (owned; NULL: none); the old one is
+ * freed unless a kept transaction took it over (helo_lent). */
+void sess_helo_set(smtpx_session_t *s, char *helo);
 void sess_settle_txns(smtpx_session_t *s);
 void sess_dkim_content(void *user, const guint8 *p, gsize n);
 void sess_judge_here(smtpx_session_t *s, gsize end_excl, gboolean incomplete);

@@ -24,7 +24,16 @@ sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from, const smtpx_even
 
     t->ev = smtpx_new0(smtpx_txn_event_t);
     t->ev->number = ++s->txn_count;
-    t->ev->helo = g_strdup(s->ph.helo);
+    t->loose = !sess_take_txn_slot(s, ref);
+    if (t->loose || !s->ph.helo) {
+        t->ev->helo = g_strdup(s->ph.helo);
+    } else {
+        /* Issue 10: a kept transaction (it lives as long as the session)
+         * shares the phase's HELO domain: the first one takes it over. */
+        t->ev->helo = s->ph.helo;
+        t->helo_borrowed = s->ph.helo_lent;
+        s->ph.helo_lent = TRUE;
+    }
     if (mail_from)
         t->ev->mail_from = g_strdup(mail_from->null_path ? ""
                                     : (mail_from->mailbox ? mail_from->mailbox : ""));
@@ -33,7 +42,6 @@ sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from, const smtpx_even
     t->ev->auth = s->ph.authenticated;
     t->ev->first_frame = s->frame;
     t->mail_from = mail_from;
-    t->loose = !sess_take_txn_slot(s, ref);
     sess_own_txn(s, t);
     return t;
 }
@@ -133,6 +141,15 @@ sess_settle_txns(smtpx_session_t *s)
         }
         s->txns_settled++;
     }
+}
+
+void
+sess_helo_set(smtpx_session_t *s, char *helo)
+{
+    if (!s->ph.helo_lent)
+        g_free(s->ph.helo);
+    s->ph.helo = helo;
+    s->ph.helo_lent = FALSE;
 }
 
 txn_t *
