@@ -201,21 +201,21 @@ flush_injection(smtpx_session_t *s, smtpx_dir_t dir)
     inject_t *w = &s->ph.inject[dir];
     gsize from = w->from;
 
-    if (w->active && from < s->len) {
-        smtpx_event_t *ev = sess_emit(s, SMTPX_EV_ANOMALY, dir, from, s->len - from,
+    if (w->active && from < s->feed->len) {
+        smtpx_event_t *ev = sess_emit(s, SMTPX_EV_ANOMALY, dir, from, s->feed->len - from,
                                  FALSE);
         if (dir == SMTPX_DIR_CLIENT)
             sess_add_anomaly(ev, SMTPX_ANOM_STARTTLS_INJECTION,
                         "%" G_GSIZE_FORMAT " plaintext octets from the client "
                         "after STARTTLS, before TLS: a server that keeps them "
                         "runs them as commands inside the TLS session "
-                        "(CVE-2011-0411, RFC 3207 4)", s->len - from);
+                        "(CVE-2011-0411, RFC 3207 4)", s->feed->len - from);
         else
             sess_add_anomaly(ev, SMTPX_ANOM_STARTTLS_INJECTION,
                         "%" G_GSIZE_FORMAT " plaintext octets from the server "
                         "after its 220 to STARTTLS, before TLS: a client that "
                         "keeps them reads them as replies inside the TLS "
-                        "session (response injection)", s->len - from);
+                        "session (response injection)", s->feed->len - from);
     }
     w->active = FALSE;
 }
@@ -270,6 +270,7 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
 {
     smtpx_stream_t *st;
     smtpx_stream_item_t it;
+    feed_t f;
 
     if (!s)
         return;
@@ -279,13 +280,15 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
         return;
     if (dir != SMTPX_DIR_CLIENT)
         dir = SMTPX_DIR_SERVER;
-    s->frame = frame;
-    s->ts = ts;
-    s->out = events;
+    memset(&f, 0, sizeof f);
+    s->feed = &f;
+    f.frame = frame;
+    f.ts = ts;
+    f.out = events;
     sess_drop_transient(s);
     streams_ensure(s);
-    s->data = data;
-    s->len = len;
+    f.data = data;
+    f.len = len;
     s->feed_no++;
 
     if (dir == SMTPX_DIR_CLIENT) {
@@ -336,7 +339,7 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
         sess_bdat_refused_check(s, data, len);
     smtpx_stream_begin(st, data, len);
     if (dir == SMTPX_DIR_CLIENT) {
-        s->body_feed_start = 0;
+        s->feed->body_feed_start = 0;
         s->body_began_earlier = smtpx_stream_mode(st) != SMTPX_STREAM_LINES;
     }
     while (smtpx_stream_next(st, &it)) {
@@ -350,8 +353,7 @@ out:
     sess_promote_transient(s);
     sess_settle_txns(s);
     streams_release(s);
-    s->out = NULL;
-    s->data = NULL;
+    s->feed = NULL;
 }
 
 void
@@ -359,18 +361,19 @@ smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
                   smtpx_time_t ts, guint64 missing, GPtrArray *events)
 {
     smtpx_event_t *ev;
+    feed_t f;
 
     if (!s)
         return;
     if (dir != SMTPX_DIR_CLIENT)
         dir = SMTPX_DIR_SERVER;
-    s->frame = frame;
-    s->ts = ts;
-    s->out = events;
+    memset(&f, 0, sizeof f);
+    s->feed = &f;
+    f.frame = frame;
+    f.ts = ts;
+    f.out = events;
     sess_drop_transient(s);
     streams_ensure(s);
-    s->data = NULL;
-    s->len = 0;
     s->feed_no++;
 
     ev = sess_emit(s, SMTPX_EV_ANOMALY, dir, 0, 0, FALSE);
@@ -434,7 +437,7 @@ smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
 out:
     sess_promote_transient(s);
     sess_settle_txns(s);
-    s->out = NULL;
+    s->feed = NULL;
 }
 
 gboolean

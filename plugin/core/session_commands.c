@@ -197,7 +197,7 @@ start_bdat(smtpx_session_t *s, const smtpx_stream_item_t *it, pending_t *p,
         smtpx_stream_set_want_lines(s->st[SMTPX_DIR_CLIENT], FALSE);
     s->ph.rx.chunk_last = b->last != FALSE;
     s->ph.cstate = C_BDAT;
-    s->body_feed_start = it->offset + it->length;
+    s->feed->body_feed_start = it->offset + it->length;
     s->body_began_earlier = FALSE;
     p->txn = s->ph.cur_txn;
     p->bdat_last = b->last;
@@ -407,7 +407,7 @@ apply_rcpt(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
         return;
     t = s->ph.cur_txn->ev;
     if (!t->rcpt_frame)
-        t->rcpt_frame = s->frame;       /* the summary links it */
+        t->rcpt_frame = s->feed->frame;       /* the summary links it */
     if (t->rcpt_to->len < MAX_RCPTS) {
         g_ptr_array_add(t->rcpt_to, g_strdup(ce->path->mailbox ?
                                              ce->path->mailbox : ""));
@@ -429,13 +429,13 @@ apply_data(smtpx_session_t *s, const smtpx_stream_item_t *it,
 {
     p->txn = s->ph.cur_txn;
     if (s->ph.cur_txn && !s->ph.cur_txn->ev->data_frame)
-        s->ph.cur_txn->ev->data_frame = s->frame;   /* the summary links it */
+        s->ph.cur_txn->ev->data_frame = s->feed->frame;   /* the summary links it */
     if (s->ph.rx.m)
         sess_abandon_message(s, ev);
     sess_begin_message(s, s->ph.cur_txn, ev);
     smtpx_stream_begin_data(s->st[SMTPX_DIR_CLIENT]);
     s->ph.cstate = C_DATA;
-    s->body_feed_start = it->offset + it->length;
+    s->feed->body_feed_start = it->offset + it->length;
     s->body_began_earlier = FALSE;
 }
 
@@ -454,7 +454,7 @@ apply_bdat(smtpx_session_t *s, const smtpx_stream_item_t *it,
     need_ext(s, ev, SMTPX_EXT_CHUNKING, "BDAT used", "CHUNKING", "RFC 3030");
     if (ce->bdat.error == SMTPX_BDAT_OK) {
         if (s->ph.cur_txn && !s->ph.cur_txn->ev->data_frame)
-            s->ph.cur_txn->ev->data_frame = s->frame;   /* the summary links it */
+            s->ph.cur_txn->ev->data_frame = s->feed->frame;   /* the summary links it */
         start_bdat(s, it, p, &ce->bdat);
         return;
     }

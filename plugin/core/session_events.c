@@ -179,9 +179,9 @@ new_event(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
 
     ev->kind = kind;
     ev->dir = dir;
-    ev->frame = s->frame;
-    ev->offset = MIN(offset, s->len);
-    ev->length = MIN(length, s->len - ev->offset);
+    ev->frame = s->feed->frame;
+    ev->offset = MIN(offset, s->feed->len);
+    ev->length = MIN(length, s->feed->len - ev->offset);
     ev->began_earlier = began_earlier;
     return ev;
 }
@@ -190,8 +190,8 @@ static void
 keep_event(smtpx_session_t *s, smtpx_event_t *ev)
 {
     g_ptr_array_add(s->events, ev);
-    if (s->out)
-        g_ptr_array_add(s->out, ev);
+    if (s->feed->out)
+        g_ptr_array_add(s->feed->out, ev);
 }
 
 /* A new event of this feed.  Past max_records (issue 14) a record event is
@@ -444,9 +444,9 @@ sess_pending_new(pending_kind_t kind, smtpx_verb_t verb, const char *name,
     p->kind = kind;
     p->verb = verb;
     p->name = name;
-    p->frame = s ? s->frame : 0;
+    p->frame = s ? s->feed->frame : 0;
     if (s)
-        p->time = s->ts;
+        p->time = s->feed->ts;
     return p;
 }
 

@@ -8,7 +8,7 @@
  * Conventions for every function declared here: s is a live session (never
  * NULL); byte spans are (const guint8 *, gsize) into the current feed or
  * stream item, not NUL-terminated; offsets and lengths are octets of the
- * current feed (s->len); events are owned by the session (s->events) and
+ * current feed (s->feed->len); events are owned by the session (s->events) and
  * freed with it; nothing here fails on bad input: problems become
  * anomalies on the event concerned (RFC 5321, RFC 3030, RFC 3207, RFC 4954).
  */
@@ -202,6 +202,19 @@ typedef struct {
     guint gap_compat : 1;
 } phase_t;
 
+/* The current feed (smtpx_session_feed, smtpx_session_gap): on the stack
+ * of that call, s->feed during it only (issue 10: a session keeps none of
+ * it between feeds). */
+typedef struct {
+    smtpx_time_t ts;
+    GPtrArray *out;              /* the caller's events, or NULL */
+    const guint8 *data;          /* the bytes of this feed (len); NULL for
+                                    a gap */
+    gsize len;
+    gsize body_feed_start;       /* where the body began in this feed */
+    guint32 frame;
+} feed_t;
+
 struct smtpx_session {
     smtpx_config_t cfg;
     smtpx_exception_t *exceptions;   /* the copy, strings in the same
@@ -232,18 +245,11 @@ struct smtpx_session {
     guint n_records;             /* record events kept (max_records) */
     guint n_promoted;            /* transient events kept for an anomaly */
 
-    /* The current feed (its frame number is below, with the other
-     * 32-bit members). */
-    smtpx_time_t ts;
-    GPtrArray *out;
-    const guint8 *data;          /* the bytes of this feed (len) */
-    gsize len;
-    gsize body_feed_start;       /* where the body began in this feed */
+    feed_t *feed;                /* the current feed, NULL between feeds */
 
     /* The whole session. */
     tls_phase_t tls_phase;
     guint32 txn_count;
-    guint32 frame;               /* the current feed's */
 
     /* Flags (issue 10: bits). */
     guint body_began_earlier : 1;    /* the current feed's */

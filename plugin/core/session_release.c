@@ -19,8 +19,8 @@ sess_line_rebuildable(const smtpx_session_t *s, const smtpx_stream_item_t *it)
 {
     gsize eol = it->eol == SMTPX_EOL_CRLF ? 2 : 1;
 
-    return !it->began_earlier && !it->cut && s->data && it->offset <= s->len &&
-           it->line == s->data + it->offset && it->length == it->line_len + eol &&
+    return !it->began_earlier && !it->cut && s->feed->data && it->offset <= s->feed->len &&
+           it->line == s->feed->data + it->offset && it->length == it->line_len + eol &&
            it->raw_len == it->length;
 }
 

@@ -311,7 +311,7 @@ complete_reply_work(smtpx_session_t *s, const smtpx_stream_item_t *last,
     ev->reply = re;
     re->reply = r;
     re->cmd_verb = SMTPX_VERB_UNKNOWN;
-    re->reply_time = s->ts;
+    re->reply_time = s->feed->ts;
     re->injected = s->ph.reply_injected;
 
     if (s->ph.reply_longest > REPLY_LINE_LIMIT)
@@ -357,7 +357,7 @@ complete_reply_work(smtpx_session_t *s, const smtpx_stream_item_t *last,
             sess_begin_message(s, s->ph.cur_txn, ev);
             smtpx_stream_begin_data(s->st[SMTPX_DIR_CLIENT]);
             s->ph.cstate = C_DATA;
-            s->body_feed_start = 0;
+            s->feed->body_feed_start = 0;
             s->body_began_earlier = FALSE;
         } else if ((re->ehlo = guess_ehlo(r)) != NULL) {
             sess_caps_take(s, re->ehlo);
@@ -376,7 +376,7 @@ complete_reply_work(smtpx_session_t *s, const smtpx_stream_item_t *last,
     re->request_frame = p->frame;
     re->request_time = p->time;
     if (p->cmd && p->cmd->response_frame == 0) {
-        p->cmd->response_frame = s->frame;
+        p->cmd->response_frame = s->feed->frame;
         re->answered_user = p->cmd->user;
     }
     status_checks(s, ev, r, p);

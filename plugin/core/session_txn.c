@@ -40,7 +40,7 @@ sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from, const smtpx_even
     t->ev->rcpt_to = g_ptr_array_new_with_free_func(g_free);
     t->ev->tls = TLS_IS_ON(s);
     t->ev->auth = s->ph.authenticated;
-    t->ev->first_frame = s->frame;
+    t->ev->first_frame = s->feed->frame;
     t->mail_from = mail_from;
     sess_own_txn(s, t);
     return t;
@@ -240,7 +240,7 @@ sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,
     ev = sess_emit_txn_event(s, s->ph.rx.loose, SMTPX_EV_MESSAGE, SMTPX_DIR_CLIENT,
                              offset, length, began_earlier);
     ev->message = m;
-    m->verdict_frame = s->frame;    /* the glue links the From frame to it */
+    m->verdict_frame = s->feed->frame;    /* the glue links the From frame to it */
     if (m->verdict && m->verdict->forged)
         sess_add_anomaly(ev, SMTPX_ANOM_FORGED_FROM, "%s", verdict_text(m->verdict));
     if (m->verdict && m->verdict->notes && *m->verdict->notes)
@@ -267,7 +267,7 @@ sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,
 void
 sess_judge_here(smtpx_session_t *s, gsize end_excl, gboolean incomplete)
 {
-    gsize start = s->body_began_earlier ? 0 : s->body_feed_start;
+    gsize start = s->body_began_earlier ? 0 : s->feed->body_feed_start;
 
     if (end_excl < start)
         end_excl = start;
@@ -285,7 +285,7 @@ sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref)
     if (!s->ph.rx.judged)
         sess_judge_message(s, ref ? ref->offset : 0, 0,
                       ref ? ref->began_earlier : TRUE, TRUE);
-    smtpx_dkim_msg_end(s->ph.rx.m->dkim, FALSE, s->ts.secs);   /* DKIM */
+    smtpx_dkim_msg_end(s->ph.rx.m->dkim, FALSE, s->feed->ts.secs);   /* DKIM */
     s->ph.rx.m = NULL;
     s->ph.rx.txn = NULL;
 }
@@ -321,10 +321,10 @@ sess_message_complete(smtpx_session_t *s, guint64 size, gsize offset, gsize leng
     if (m) {
         m->size = size;
         m->size_final = TRUE;
-        m->end_frame = s->frame;
+        m->end_frame = s->feed->frame;
         /* DKIM: the body hashes are final now. */
-        m->end_time = s->ts;
-        smtpx_dkim_msg_end(m->dkim, !m->incomplete && !s->ph.rx.data_gap, s->ts.secs);
+        m->end_time = s->feed->ts;
+        smtpx_dkim_msg_end(m->dkim, !m->incomplete && !s->ph.rx.data_gap, s->feed->ts.secs);
     }
     ev = sess_emit_txn_event(s, m ? s->ph.rx.loose : !sess_take_txn_slot(s, NULL),
                              SMTPX_EV_END_OF_DATA, SMTPX_DIR_CLIENT, offset, length,
