@@ -110,27 +110,25 @@ smtpx_session_t *
 smtpx_session_new(const smtpx_config_t *cfg)
 {
     smtpx_session_t *s = smtpx_new0(smtpx_session_t);
+    smtpx_config_t c;
     gsize i;
 
     if (cfg)
-        s->cfg = *cfg;
+        c = *cfg;
     else
-        smtpx_config_init(&s->cfg);
-    if (s->cfg.max_header_bytes == 0)
-        s->cfg.max_header_bytes = 64 * 1024;
-    if (s->cfg.max_pending == 0)
-        s->cfg.max_pending = SMTPX_DEFAULT_MAX_PENDING;
-    if (s->cfg.max_records == 0)
-        s->cfg.max_records = SMTPX_DEFAULT_MAX_RECORDS;
-    if (s->cfg.max_transactions == 0)
-        s->cfg.max_transactions = SMTPX_DEFAULT_MAX_TRANSACTIONS;
-    if (s->cfg.max_line == 0)
-        s->cfg.max_line = 65536;
+        smtpx_config_init(&c);
+    s->cfg.max_header_bytes = c.max_header_bytes ? c.max_header_bytes : 64 * 1024;
+    s->cfg.max_pending = c.max_pending ? c.max_pending : SMTPX_DEFAULT_MAX_PENDING;
+    s->cfg.max_records = c.max_records ? c.max_records : SMTPX_DEFAULT_MAX_RECORDS;
+    s->cfg.max_transactions = c.max_transactions ? c.max_transactions
+                                                 : SMTPX_DEFAULT_MAX_TRANSACTIONS;
+    s->cfg.max_line = c.max_line ? c.max_line : 65536;
     /* Deep copy of the exceptions, in one block (issue 10): the array,
      * then the strings. */
-    if (s->cfg.exceptions && s->cfg.n_exceptions > 0) {
-        const smtpx_exception_t *src = s->cfg.exceptions;
-        gsize n = s->cfg.n_exceptions, size = n * sizeof(smtpx_exception_t);
+    if (c.exceptions && c.n_exceptions > 0) {
+        const smtpx_exception_t *src = c.exceptions;
+        gsize n = MIN(c.n_exceptions, (gsize)G_MAXUINT);
+        gsize size = n * sizeof(smtpx_exception_t);
         char *p;
 
         for (i = 0; i < n; i++)
@@ -142,10 +140,8 @@ smtpx_session_new(const smtpx_config_t *cfg)
             s->exceptions[i].envelope_domain = copy_string(&p, src[i].envelope_domain);
             s->exceptions[i].author_domain = copy_string(&p, src[i].author_domain);
         }
-    } else {
-        s->cfg.n_exceptions = 0;
+        s->cfg.n_exceptions = (guint)n;
     }
-    s->cfg.exceptions = s->exceptions;
 
     streams_new(s);
     /* Issue 10: the other lists (scratch, released, messages, txns,

@@ -215,8 +215,19 @@ typedef struct {
     guint32 frame;
 } feed_t;
 
+/* The session's copy of smtpx_config_t (issue 10: without padding or the
+ * caller's exceptions pointer), every zero member given its default. */
+typedef struct {
+    gsize max_header_bytes;
+    gsize max_line;
+    guint max_pending;
+    guint max_records;
+    guint max_transactions;
+    guint n_exceptions;          /* of s->exceptions */
+} sess_cfg_t;
+
 struct smtpx_session {
-    smtpx_config_t cfg;
+    sess_cfg_t cfg;
     smtpx_exception_t *exceptions;   /* the copy, strings in the same
                                         block; NULL when none */
     GQueue pending;              /* pending_t * */
