@@ -83,27 +83,32 @@ typedef enum {
 } smtpx_dkim_canon_t;
 
 typedef struct {
-    gboolean ok;              /* every required tag valid: verifiable */
+    /* Issue 10: ordered so that no padding is kept per signature. */
     const char *error;        /* static reason when !ok, else NULL */
     char    *algorithm;       /* a= as sent (printable), or NULL */
-    smtpx_dkim_alg_t alg;
-    smtpx_dkim_canon_t header_canon, body_canon;   /* c=, default simple */
     char    *domain;          /* d=, lower case, printable */
     char    *selector;        /* s=, lower case, printable */
     char    *identity;        /* i= (printable), or NULL */
-    GPtrArray *signed_headers;/* h=: char * names, as sent */
+    GPtrArray *signed_headers;/* h=: char * names, as sent; NULL in the
+                                 signatures of a message (smtpx_dkim_msg_sig)
+                                 once its header section ended: only the
+                                 header hash reads them (issue 10) */
     guint8  *bh;  gsize bh_len;  /* bh= decoded */
     guint8  *b;   gsize b_len;   /* b= decoded */
-    gboolean has_l;  guint64 l;  /* l= body length count */
-    gboolean has_t;  guint64 t;  /* t= signature timestamp (s since epoch) */
-    gboolean has_x;  guint64 x;  /* x= expiration */
+    guint64 l;                /* l= body length count (has_l) */
+    guint64 t;                /* t= signature timestamp, s since epoch (has_t) */
+    guint64 x;                /* x= expiration (has_x) */
     char    *query;           /* q= as sent, or NULL (dns/txt) */
     char    *copied_headers;  /* z= as sent (printable), or NULL */
-    gboolean signs_from;      /* h= lists From (RFC 6376 5.4) */
-    gboolean has_b_span;      /* b= was found: b_start/b_end are set */
     gsize    b_start, b_end;  /* b= value's [start, end) in the parsed input
                                * (value_start/value_end of its tag), emptied
                                * for the header hash (RFC 6376 3.7) */
+    smtpx_dkim_alg_t alg;
+    smtpx_dkim_canon_t header_canon, body_canon;   /* c=, default simple */
+    gboolean ok;              /* every required tag valid: verifiable */
+    gboolean has_l, has_t, has_x;   /* l=, t=, x= present */
+    gboolean signs_from;      /* h= lists From (RFC 6376 5.4) */
+    gboolean has_b_span;      /* b= was found: b_start/b_end are set */
 } smtpx_dkim_sig_t;
 
 /*
@@ -314,7 +319,8 @@ guint smtpx_dkim_msg_n_fields(const smtpx_dkim_msg_t *m);
 /* Signatures kept, and the i-th (NULL when out of range). */
 guint smtpx_dkim_msg_n_sigs(const smtpx_dkim_msg_t *m);
 const smtpx_dkim_sig_t *smtpx_dkim_msg_sig(const smtpx_dkim_msg_t *m, guint i);
-/* Authentication-Results fields (ARC ones too), parsed; NULL-safe. */
+/* Authentication-Results fields (ARC ones too), parsed; NULL-safe; NULL
+ * when there are none. */
 const GPtrArray *smtpx_dkim_msg_authres(const smtpx_dkim_msg_t *m);
 
 /*

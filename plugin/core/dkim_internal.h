@@ -72,29 +72,35 @@ struct smtpx_dkim_keys {
 /* ---- dkim_msg.c: one message ---- */
 
 /* One DKIM-Signature of the message with its hashes. */
+/* SHA-256 (32 octets) and SHA-1 (20) are the digests RFC 6376 3.3 and
+ * RFC 8463 use. */
+#define MSIG_HASH_MAX 32
+
 typedef struct {
     smtpx_dkim_sig_t *sig;
     const char *hash_error;          /* static: the hashes are unusable */
-    guint8  hhash[64];               /* header hash (RFC 6376 3.7) */
-    gsize   hhash_len;
     smtpx_dkim_body_t *body;
-    guint8  bhash[64];
-    gsize   bhash_len;
     guint64 canon_len;
+    guint8  hhash[MSIG_HASH_MAX];    /* header hash (RFC 6376 3.7) */
+    guint8  bhash[MSIG_HASH_MAX];
+    guint8  hhash_len;
+    guint8  bhash_len;
 } msig_t;
 
 /* smtpx_dkim_msg_t (dkim.h): one message's signatures and hash state. */
+/* Issue 10: ordered without padding, the flags as bits; sigs and authres
+ * are NULL until their first member. */
 struct smtpx_dkim_msg {
     gsize max_header;
     GByteArray *hdr;                 /* raw header section, until its end */
-    gboolean in_headers;
-    gboolean hdr_overflow;
-    guint  eoh_state;                /* progress through CRLF CRLF */
-    gboolean ended, complete, lost;
     gint64 time;
+    GPtrArray *sigs;                 /* msig_t *, or NULL */
+    GPtrArray *authres;              /* smtpx_authres_t *, or NULL */
+    guint  eoh_state;                /* progress through CRLF CRLF */
     guint  n_fields;
-    GPtrArray *sigs;                 /* msig_t * */
-    GPtrArray *authres;              /* smtpx_authres_t * */
+    guint in_headers : 1;
+    guint hdr_overflow : 1;
+    guint ended : 1, complete : 1, lost : 1;
 };
 
 G_END_DECLS

@@ -37,8 +37,6 @@ smtpx_dkim_msg_new(gsize max_header_bytes)
     m->hdr = g_byte_array_new();
     m->in_headers = TRUE;
     m->eoh_state = 2;                /* the body start counts as after CRLF */
-    m->sigs = g_ptr_array_new_with_free_func(msig_free);
-    m->authres = g_ptr_array_new_with_free_func(authres_free_cb);
     return m;
 }
 
@@ -49,8 +47,10 @@ smtpx_dkim_msg_free(smtpx_dkim_msg_t *m)
         return;
     if (m->hdr)
         g_byte_array_free(m->hdr, TRUE);
-    g_ptr_array_unref(m->sigs);
-    g_ptr_array_unref(m->authres);
+    if (m->sigs)
+        g_ptr_array_unref(m->sigs);
+    if (m->authres)
+        g_ptr_array_unref(m->authres);
     g_free(m);
 }
 
@@ -125,7 +125,8 @@ header_hash(smtpx_dkim_msg_t *m, msig_t *s, field_t *fields, guint nf,
     }
     if (gcry_md_open(&md, md_algo_of(s->sig->alg), 0) == 0) {
         gcry_md_write(md, buf->data, buf->len);
-        s->hhash_len = gcry_md_get_algo_dlen(md_algo_of(s->sig->alg));
+        s->hhash_len = (guint8)MIN(gcry_md_get_algo_dlen(md_algo_of(s->sig->alg)),
+                                   MSIG_HASH_MAX);
         memcpy(s->hhash, gcry_md_read(md, 0), s->hhash_len);
         gcry_md_close(md);
     } else {
@@ -194,25 +195,30 @@ headers_done(smtpx_dkim_msg_t *m)
             msig_t *s;
 
             m->n_fields++;
-            if (m->sigs->len >= SMTPX_DKIM_MAX_SIGS)
+            if (m->sigs && m->sigs->len >= SMTPX_DKIM_MAX_SIGS)
                 continue;
             s = smtpx_new0(msig_t);
             s->sig = smtpx_dkim_sig_parse(h + vs, f->end - vs);
+            if (!m->sigs)
+                m->sigs = g_ptr_array_new_with_free_func(msig_free);
             g_ptr_array_add(m->sigs, s);
             if (m->hdr_overflow) {
                 s->hash_error = "the header section is longer than the "
                                 "analysis limit (smtpx.max_header_bytes)";
-                continue;
+            } else if (s->sig->ok) {
+                header_hash(m, s, (field_t *)(void *)fa->data, fa->len, f);
+                s->body = smtpx_dkim_body_new(s->sig->body_canon,
+                                              md_algo_of(s->sig->alg),
+                                              s->sig->has_l ? s->sig->l : G_MAXUINT64);
             }
-            if (!s->sig->ok)
-                continue;
-            header_hash(m, s, (field_t *)(void *)fa->data, fa->len, f);
-            s->body = smtpx_dkim_body_new(s->sig->body_canon,
-                                          md_algo_of(s->sig->alg),
-                                          s->sig->has_l ? s->sig->l : G_MAXUINT64);
-        } else if (m->authres->len < SMTPX_DKIM_MAX_AUTHRES &&
+            /* Issue 10: h= is read only for that hash. */
+            g_ptr_array_unref(s->sig->signed_headers);
+            s->sig->signed_headers = NULL;
+        } else if ((!m->authres || m->authres->len < SMTPX_DKIM_MAX_AUTHRES) &&
                    (field_is(h, f, "Authentication-Results") ||
                     field_is(h, f, "ARC-Authentication-Results"))) {
+            if (!m->authres)
+                m->authres = g_ptr_array_new_with_free_func(authres_free_cb);
             g_ptr_array_add(m->authres,
                             smtpx_authres_parse(h + vs, f->end - vs,
                                                 field_is(h, f, "ARC-Authentication-Results")));
@@ -230,7 +236,7 @@ body_feed(smtpx_dkim_msg_t *m, const guint8 *p, gsize n)
 {
     guint i;
 
-    for (i = 0; i < m->sigs->len; i++) {
+    for (i = 0; m->sigs && i < m->sigs->len; i++) {
         msig_t *s = g_ptr_array_index(m->sigs, i);
 
         if (s->body)
@@ -342,12 +348,12 @@ smtpx_dkim_msg_end(smtpx_dkim_msg_t *m, gboolean complete, gint64 time_secs)
     m->ended = TRUE;
     m->complete = complete && !m->lost;
     m->time = time_secs;
-    for (i = 0; i < m->sigs->len; i++) {
+    for (i = 0; m->sigs && i < m->sigs->len; i++) {
         msig_t *s = g_ptr_array_index(m->sigs, i);
 
         if (s->body) {
-            s->bhash_len = smtpx_dkim_body_finish(s->body, s->bhash,
-                                                  sizeof s->bhash, &s->canon_len);
+            s->bhash_len = (guint8)smtpx_dkim_body_finish(s->body, s->bhash,
+                                                          sizeof s->bhash, &s->canon_len);
             smtpx_dkim_body_free(s->body);
             s->body = NULL;
         }
@@ -369,13 +375,13 @@ smtpx_dkim_msg_n_fields(const smtpx_dkim_msg_t *m)
 guint
 smtpx_dkim_msg_n_sigs(const smtpx_dkim_msg_t *m)
 {
-    return m ? m->sigs->len : 0;
+    return m && m->sigs ? m->sigs->len : 0;
 }
 
 const smtpx_dkim_sig_t *
 smtpx_dkim_msg_sig(const smtpx_dkim_msg_t *m, guint i)
 {
-    if (!m || i >= m->sigs->len)
+    if (!m || !m->sigs || i >= m->sigs->len)
         return NULL;
     return ((const msig_t *)g_ptr_array_index(m->sigs, i))->sig;
 }

@@ -206,7 +206,8 @@ smtpx_dkim_sig_free(smtpx_dkim_sig_t *s)
     g_free(s->domain);
     g_free(s->selector);
     g_free(s->identity);
-    g_ptr_array_unref(s->signed_headers);
+    if (s->signed_headers)
+        g_ptr_array_unref(s->signed_headers);
     g_free(s->bh);
     g_free(s->b);
     g_free(s->query);

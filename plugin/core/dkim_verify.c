@@ -337,7 +337,7 @@ smtpx_dkim_msg_evaluate(const smtpx_dkim_msg_t *m, const smtpx_dkim_keys_t *keys
     GPtrArray *out = g_ptr_array_new_with_free_func(result_free);
     guint i;
 
-    for (i = 0; m && i < m->sigs->len; i++) {
+    for (i = 0; m && m->sigs && i < m->sigs->len; i++) {
         const msig_t *s = g_ptr_array_index(m->sigs, i);
         smtpx_dkim_result_t *r = smtpx_new0(smtpx_dkim_result_t);
 

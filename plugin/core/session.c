@@ -91,51 +91,62 @@ streams_ensure(smtpx_session_t *s)
         s->st[SMTPX_DIR_SERVER] = smtpx_stream_new(s->cfg.max_line);
 }
 
+/* str (NULL: none) copied at *p, which moves past its NUL. */
+static const char *
+copy_string(char **p, const char *str)
+{
+    char *at = *p;
+    gsize n;
+
+    if (!str)
+        return NULL;
+    n = strlen(str) + 1;
+    memcpy(at, str, n);
+    *p += n;
+    return at;
+}
+
 smtpx_session_t *
 smtpx_session_new(const smtpx_config_t *cfg)
 {
     smtpx_session_t *s = smtpx_new0(smtpx_session_t);
+    smtpx_config_t c;
     gsize i;
 
     if (cfg)
-        s->cfg = *cfg;
+        c = *cfg;
     else
-        smtpx_config_init(&s->cfg);
-    if (s->cfg.max_header_bytes == 0)
-        s->cfg.max_header_bytes = 64 * 1024;
-    if (s->cfg.max_pending == 0)
-        s->cfg.max_pending = SMTPX_DEFAULT_MAX_PENDING;
-    if (s->cfg.max_records == 0)
-        s->cfg.max_records = SMTPX_DEFAULT_MAX_RECORDS;
-    if (s->cfg.max_transactions == 0)
-        s->cfg.max_transactions = SMTPX_DEFAULT_MAX_TRANSACTIONS;
-    if (s->cfg.max_line == 0)
-        s->cfg.max_line = 65536;
-    /* Deep copy of the exceptions. */
-    s->exception_strings = g_ptr_array_new_with_free_func(g_free);
-    if (s->cfg.exceptions && s->cfg.n_exceptions > 0) {
-        s->exceptions = g_new0(smtpx_exception_t, s->cfg.n_exceptions);
-        for (i = 0; i < s->cfg.n_exceptions; i++) {
-            char *e = g_strdup(s->cfg.exceptions[i].envelope_domain);
-            char *a = g_strdup(s->cfg.exceptions[i].author_domain);
-            g_ptr_array_add(s->exception_strings, e);
-            g_ptr_array_add(s->exception_strings, a);
-            s->exceptions[i].envelope_domain = e;
-            s->exceptions[i].author_domain = a;
+        smtpx_config_init(&c);
+    s->cfg.max_header_bytes = c.max_header_bytes ? c.max_header_bytes : 64 * 1024;
+    s->cfg.max_pending = c.max_pending ? c.max_pending : SMTPX_DEFAULT_MAX_PENDING;
+    s->cfg.max_records = c.max_records ? c.max_records : SMTPX_DEFAULT_MAX_RECORDS;
+    s->cfg.max_transactions = c.max_transactions ? c.max_transactions
+                                                 : SMTPX_DEFAULT_MAX_TRANSACTIONS;
+    s->cfg.max_line = c.max_line ? c.max_line : 65536;
+    /* Deep copy of the exceptions, in one block (issue 10): the array,
+     * then the strings. */
+    if (c.exceptions && c.n_exceptions > 0) {
+        const smtpx_exception_t *src = c.exceptions;
+        gsize n = MIN(c.n_exceptions, (gsize)G_MAXUINT);
+        gsize size = n * sizeof(smtpx_exception_t);
+        char *p;
+
+        for (i = 0; i < n; i++)
+            size += (src[i].envelope_domain ? strlen(src[i].envelope_domain) + 1 : 0) +
+                    (src[i].author_domain ? strlen(src[i].author_domain) + 1 : 0);
+        s->exceptions = g_malloc(size);
+        p = (char *)(s->exceptions + n);
+        for (i = 0; i < n; i++) {
+            s->exceptions[i].envelope_domain = copy_string(&p, src[i].envelope_domain);
+            s->exceptions[i].author_domain = copy_string(&p, src[i].author_domain);
         }
-    } else {
-        s->cfg.n_exceptions = 0;
+        s->cfg.n_exceptions = (guint)n;
     }
-    s->cfg.exceptions = s->exceptions;
 
     streams_new(s);
+    /* Issue 10: the other lists (scratch, released, messages, txns,
+     * loose) are made on first use (session_internal.h). */
     s->events = g_ptr_array_new_with_free_func(sess_event_free);
-    s->scratch = g_ptr_array_new_with_free_func(sess_event_free);
-    s->released = g_ptr_array_new();
-    s->messages = g_ptr_array_new_with_free_func(sess_message_free);
-    s->txns = g_ptr_array_new_with_free_func(sess_txn_free);
-    s->loose_txns = g_ptr_array_new_with_free_func(sess_txn_free);
-    s->loose_msgs = g_array_new(FALSE, FALSE, sizeof(loose_msg_t));
     g_queue_init(&s->pending);
     g_queue_push_tail(&s->pending,
                       sess_pending_new(P_GREETING, SMTPX_VERB_UNKNOWN, "<greeting>", NULL));
@@ -150,20 +161,24 @@ smtpx_session_free(smtpx_session_t *s)
     if (!s)
         return;
     sess_free_released(s);
-    g_ptr_array_unref(s->released);
+    if (s->released)
+        g_ptr_array_unref(s->released);
     sess_pending_clear(s);
     smtpx_reply_free(s->ph.reply);
     smtpx_stream_free(s->st[0]);
     smtpx_stream_free(s->st[1]);
-    g_ptr_array_unref(s->scratch);
-    smtpx_ehlo_free(s->owned_caps);
+    if (s->scratch)
+        g_ptr_array_unref(s->scratch);
+    if (s->owned_auth)
+        g_ptr_array_unref(s->owned_auth);
     g_ptr_array_unref(s->events);
-    g_ptr_array_unref(s->messages);
-    g_ptr_array_unref(s->txns);
+    if (s->messages)
+        g_ptr_array_unref(s->messages);
+    if (s->txns)
+        g_ptr_array_unref(s->txns);
     sess_free_loose(s);
     g_free(s->exceptions);
-    g_ptr_array_unref(s->exception_strings);
-    g_free(s->ph.helo);
+    sess_helo_set(s, NULL);
     g_free(s);
 }
 
@@ -182,21 +197,21 @@ flush_injection(smtpx_session_t *s, smtpx_dir_t dir)
     inject_t *w = &s->ph.inject[dir];
     gsize from = w->from;
 
-    if (w->active && from < s->len) {
-        smtpx_event_t *ev = sess_emit(s, SMTPX_EV_ANOMALY, dir, from, s->len - from,
+    if (w->active && from < s->feed->len) {
+        smtpx_event_t *ev = sess_emit(s, SMTPX_EV_ANOMALY, dir, from, s->feed->len - from,
                                  FALSE);
         if (dir == SMTPX_DIR_CLIENT)
             sess_add_anomaly(ev, SMTPX_ANOM_STARTTLS_INJECTION,
                         "%" G_GSIZE_FORMAT " plaintext octets from the client "
                         "after STARTTLS, before TLS: a server that keeps them "
                         "runs them as commands inside the TLS session "
-                        "(CVE-2011-0411, RFC 3207 4)", s->len - from);
+                        "(CVE-2011-0411, RFC 3207 4)", s->feed->len - from);
         else
             sess_add_anomaly(ev, SMTPX_ANOM_STARTTLS_INJECTION,
                         "%" G_GSIZE_FORMAT " plaintext octets from the server "
                         "after its 220 to STARTTLS, before TLS: a client that "
                         "keeps them reads them as replies inside the TLS "
-                        "session (response injection)", s->len - from);
+                        "session (response injection)", s->feed->len - from);
     }
     w->active = FALSE;
 }
@@ -251,6 +266,7 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
 {
     smtpx_stream_t *st;
     smtpx_stream_item_t it;
+    feed_t f;
 
     if (!s)
         return;
@@ -260,13 +276,15 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
         return;
     if (dir != SMTPX_DIR_CLIENT)
         dir = SMTPX_DIR_SERVER;
-    s->frame = frame;
-    s->ts = ts;
-    s->out = events;
+    memset(&f, 0, sizeof f);
+    s->feed = &f;
+    f.frame = frame;
+    f.ts = ts;
+    f.out = events;
     sess_drop_transient(s);
     streams_ensure(s);
-    s->data = data;
-    s->len = len;
+    f.data = data;
+    f.len = len;
     s->feed_no++;
 
     if (dir == SMTPX_DIR_CLIENT) {
@@ -317,7 +335,7 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
         sess_bdat_refused_check(s, data, len);
     smtpx_stream_begin(st, data, len);
     if (dir == SMTPX_DIR_CLIENT) {
-        s->body_feed_start = 0;
+        s->feed->body_feed_start = 0;
         s->body_began_earlier = smtpx_stream_mode(st) != SMTPX_STREAM_LINES;
     }
     while (smtpx_stream_next(st, &it)) {
@@ -329,9 +347,9 @@ smtpx_session_feed(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     flush_injection(s, dir);
 out:
     sess_promote_transient(s);
+    sess_settle_txns(s);
     streams_release(s);
-    s->out = NULL;
-    s->data = NULL;
+    s->feed = NULL;
 }
 
 void
@@ -339,18 +357,19 @@ smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
                   smtpx_time_t ts, guint64 missing, GPtrArray *events)
 {
     smtpx_event_t *ev;
+    feed_t f;
 
     if (!s)
         return;
     if (dir != SMTPX_DIR_CLIENT)
         dir = SMTPX_DIR_SERVER;
-    s->frame = frame;
-    s->ts = ts;
-    s->out = events;
+    memset(&f, 0, sizeof f);
+    s->feed = &f;
+    f.frame = frame;
+    f.ts = ts;
+    f.out = events;
     sess_drop_transient(s);
     streams_ensure(s);
-    s->data = NULL;
-    s->len = 0;
     s->feed_no++;
 
     ev = sess_emit(s, SMTPX_EV_ANOMALY, dir, 0, 0, FALSE);
@@ -413,7 +432,8 @@ smtpx_session_gap(smtpx_session_t *s, smtpx_dir_t dir, guint32 frame,
     }
 out:
     sess_promote_transient(s);
-    s->out = NULL;
+    sess_settle_txns(s);
+    s->feed = NULL;
 }
 
 gboolean
@@ -437,7 +457,7 @@ phase_reset(smtpx_session_t *s)
 {
     sess_pending_clear(s);
     smtpx_reply_free(s->ph.reply);
-    g_free(s->ph.helo);
+    sess_helo_set(s, NULL);
     memset(&s->ph, 0, sizeof s->ph);
     s->ph.cstate = C_COMMAND;
     s->ph.sstate = S_NORMAL;

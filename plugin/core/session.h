@@ -152,11 +152,8 @@ typedef struct {
 } smtpx_message_event_t;
 
 typedef struct {
+    /* Issue 10: ordered so that no padding is kept per transaction. */
     guint32   number;        /* 1, 2, ... within the session */
-    char     *helo;
-    char     *mail_from;     /* reverse-path mailbox, "" for <>, NULL none */
-    GPtrArray *rcpt_to;      /* char *, accepted or not, in order */
-    smtpx_message_event_t *message; /* NULL when no message was sent */
     guint16   reply_code;    /* the reply that decided the transaction: the
                                 final reply to the end of data (or to BDAT
                                 LAST), or the rejection of MAIL or DATA;
@@ -164,17 +161,21 @@ typedef struct {
                                 ended it, its last failure reply (a refused
                                 RCPT), else the reply to that command; 0
                                 when no reply was seen */
+    char     *helo;
+    char     *mail_from;     /* reverse-path mailbox, "" for <>, NULL none */
+    GPtrArray *rcpt_to;      /* char *, accepted or not, in order */
+    smtpx_message_event_t *message; /* NULL when no message was sent */
     char     *status;        /* that reply's enhanced status code, or NULL */
+    const char *end_reason;  /* owned by the session: "end of data",
+                                "MAIL rejected", "DATA rejected", or the
+                                verb that ended it: "RSET", "QUIT", "MAIL"
+                                (a new MAIL), "EHLO", "HELO", "LHLO" */
     gboolean  tls;           /* protected by TLS */
     gboolean  auth;          /* a 235 was seen in this session before */
     guint32   first_frame;   /* frame of MAIL */
     guint32   rcpt_frame;    /* issue 11: frame of the first RCPT, 0 none */
     guint32   data_frame;    /* issue 11: frame of DATA or of the first
                                 BDAT, 0 none */
-    const char *end_reason;  /* owned by the session: "end of data",
-                                "MAIL rejected", "DATA rejected", or the
-                                verb that ended it: "RSET", "QUIT", "MAIL"
-                                (a new MAIL), "EHLO", "HELO", "LHLO" */
     gboolean  rcpt_truncated;/* more recipients than rcpt_to lists (1000) */
 } smtpx_txn_event_t;
 
@@ -182,9 +183,9 @@ typedef struct {
     smtpx_event_kind_t kind;
     smtpx_dir_t dir;
     guint32   frame;         /* frame the event belongs to */
+    gboolean  began_earlier; /* the line/item began in an earlier frame */
     gsize     offset;        /* first byte in the span fed for that frame */
     gsize     length;        /* bytes of the span it covers (may be 0) */
-    gboolean  began_earlier; /* the line/item began in an earlier frame */
     GPtrArray *anomalies;    /* smtpx_anomaly_t *, or NULL */
     smtpx_command_event_t *command;   /* exactly one of these is set, */
     smtpx_reply_event_t   *reply;     /* matching kind; AUTH_LINE, DATA and */

@@ -21,8 +21,8 @@ auth_line(smtpx_session_t *s, const smtpx_stream_item_t *it)
     sess_emit(s, SMTPX_EV_AUTH_LINE, SMTPX_DIR_CLIENT, it->offset, it->length,
          it->began_earlier);
     if (s->ph.auth_continued && s->ph.auth_pending) {
-        s->ph.auth_pending->frame = s->frame;
-        s->ph.auth_pending->time = s->ts;
+        s->ph.auth_pending->frame = s->feed->frame;
+        s->ph.auth_pending->time = s->feed->ts;
     }
 }
 

@@ -98,17 +98,30 @@ helo_kind_words(smtpx_helo_kind_t k)
     }
 }
 
+/* mech is among the AUTH mechanisms the server advertised (as
+ * smtpx_ehlo_has_auth_mechanism, on the session's copy). */
+static gboolean
+auth_listed(const GPtrArray *mechs, const char *mech)
+{
+    guint i;
+
+    for (i = 0; mechs && i < mechs->len; i++)
+        if (g_ascii_strcasecmp(g_ptr_array_index(mechs, i), mech) == 0)
+            return TRUE;
+    return FALSE;
+}
+
 static void
 need_ext(smtpx_session_t *s, smtpx_event_t *ev, guint32 ext,
          const char *what, const char *keyword, const char *rfc)
 {
-    guint32 mask = s->ph.caps ? s->ph.caps->ext_mask : 0;
+    guint32 mask = s->ph.caps_ehlo ? s->ph.caps_mask : 0;
 
     if (!s->ph.caps_known || (mask & ext))
         return;
     sess_add_anomaly(ev, SMTPX_ANOM_UNADVERTISED,
                 "%s, but the server's %s reply did not advertise %s (%s)",
-                what, s->ph.caps ? "EHLO" : "HELO", keyword, rfc);
+                what, s->ph.caps_ehlo ? "EHLO" : "HELO", keyword, rfc);
 }
 
 /* Extra command line length that ESMTP parameters bring (RFC 5321
@@ -164,7 +177,7 @@ void
 sess_enter_resync(smtpx_session_t *s, gboolean flagged)
 {
     s->ph.cstate = C_RESYNC;
-    s->ph.resync_flagged = flagged;
+    s->ph.resync_flagged = flagged != FALSE;
 }
 
 static void
@@ -182,9 +195,9 @@ start_bdat(smtpx_session_t *s, const smtpx_stream_item_t *it, pending_t *p,
     smtpx_stream_begin_bdat(s->st[SMTPX_DIR_CLIENT], b->chunk_size, new_message);
     if (!new_message && s->ph.rx.judged)
         smtpx_stream_set_want_lines(s->st[SMTPX_DIR_CLIENT], FALSE);
-    s->ph.rx.chunk_last = b->last;
+    s->ph.rx.chunk_last = b->last != FALSE;
     s->ph.cstate = C_BDAT;
-    s->body_feed_start = it->offset + it->length;
+    s->feed->body_feed_start = it->offset + it->length;
     s->body_began_earlier = FALSE;
     p->txn = s->ph.cur_txn;
     p->bdat_last = b->last;
@@ -203,8 +216,7 @@ sess_helo_accepted(smtpx_session_t *s, pending_t *p, const smtpx_event_t *ev)
 {
     txn_t *t = p->txn_abort;
 
-    g_free(s->ph.helo);
-    s->ph.helo = g_strdup(p->cmd ? p->cmd->helo : NULL);
+    sess_helo_set(s, g_strdup(p->cmd ? p->cmd->helo : NULL));
     if (t && s->ph.rx.m && s->ph.rx.txn == t)
         sess_abandon_message(s, ev);
     if (t && s->ph.cur_txn == t)
@@ -335,8 +347,8 @@ command_sequence(smtpx_session_t *s, const smtpx_stream_item_t *it,
      * so that the next reply is matched to this command and not, one
      * behind, to an old one.
      */
-    if (s->ph.gap_compat && !(s->ph.caps_known && s->ph.caps &&
-                           (s->ph.caps->ext_mask & SMTPX_EXT_PIPELINING)))
+    if (s->ph.gap_compat && !(s->ph.caps_known && s->ph.caps_ehlo &&
+                           (s->ph.caps_mask & SMTPX_EXT_PIPELINING)))
         sess_pending_clear(s);
 
     ce->pipelined = s->server_seen && !g_queue_is_empty(&s->pending);
@@ -356,7 +368,7 @@ apply_helo(smtpx_session_t *s, smtpx_event_t *ev, pending_t *p)
     /* Until a HELO is accepted, the one sent is all that is known (its
      * reply may be lost in a gap). */
     if (!s->ph.helo && p->cmd && p->cmd->helo)
-        s->ph.helo = g_strdup(p->cmd->helo);
+        sess_helo_set(s, g_strdup(p->cmd->helo));
     p->txn_abort = s->ph.cur_txn;
     if (!s->server_seen)
         sess_helo_accepted(s, p, ev);
@@ -395,7 +407,7 @@ apply_rcpt(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
         return;
     t = s->ph.cur_txn->ev;
     if (!t->rcpt_frame)
-        t->rcpt_frame = s->frame;       /* the summary links it */
+        t->rcpt_frame = s->feed->frame;       /* the summary links it */
     if (t->rcpt_to->len < MAX_RCPTS) {
         g_ptr_array_add(t->rcpt_to, g_strdup(ce->path->mailbox ?
                                              ce->path->mailbox : ""));
@@ -417,13 +429,13 @@ apply_data(smtpx_session_t *s, const smtpx_stream_item_t *it,
 {
     p->txn = s->ph.cur_txn;
     if (s->ph.cur_txn && !s->ph.cur_txn->ev->data_frame)
-        s->ph.cur_txn->ev->data_frame = s->frame;   /* the summary links it */
+        s->ph.cur_txn->ev->data_frame = s->feed->frame;   /* the summary links it */
     if (s->ph.rx.m)
         sess_abandon_message(s, ev);
     sess_begin_message(s, s->ph.cur_txn, ev);
     smtpx_stream_begin_data(s->st[SMTPX_DIR_CLIENT]);
     s->ph.cstate = C_DATA;
-    s->body_feed_start = it->offset + it->length;
+    s->feed->body_feed_start = it->offset + it->length;
     s->body_began_earlier = FALSE;
 }
 
@@ -442,7 +454,7 @@ apply_bdat(smtpx_session_t *s, const smtpx_stream_item_t *it,
     need_ext(s, ev, SMTPX_EXT_CHUNKING, "BDAT used", "CHUNKING", "RFC 3030");
     if (ce->bdat.error == SMTPX_BDAT_OK) {
         if (s->ph.cur_txn && !s->ph.cur_txn->ev->data_frame)
-            s->ph.cur_txn->ev->data_frame = s->frame;   /* the summary links it */
+            s->ph.cur_txn->ev->data_frame = s->feed->frame;   /* the summary links it */
         start_bdat(s, it, p, &ce->bdat);
         return;
     }
@@ -464,9 +476,8 @@ apply_auth(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
                     "AUTH %s without TLS: the credentials cross the network "
                     "in clear", ce->auth_mechanism ? ce->auth_mechanism
                                                    : "(no mechanism)");
-    if (s->ph.caps_known && s->ph.caps && (s->ph.caps->ext_mask & SMTPX_EXT_AUTH) &&
-        ce->auth_mechanism &&
-        !smtpx_ehlo_has_auth_mechanism(s->ph.caps, ce->auth_mechanism))
+    if (s->ph.caps_known && s->ph.caps_ehlo && (s->ph.caps_mask & SMTPX_EXT_AUTH) &&
+        ce->auth_mechanism && !auth_listed(s->ph.caps_auth, ce->auth_mechanism))
         sess_add_anomaly(ev, SMTPX_ANOM_UNADVERTISED,
                     "AUTH mechanism %s is not among those the server "
                     "advertised (RFC 4954 4)", ce->auth_mechanism);

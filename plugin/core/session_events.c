@@ -96,7 +96,8 @@ sess_txn_free(gpointer p)
     txn_t *t = p;
 
     if (t->ev) {
-        g_free(t->ev->helo);
+        if (!t->helo_borrowed)
+            g_free(t->ev->helo);
         g_free(t->ev->mail_from);
         g_ptr_array_unref(t->ev->rcpt_to);
         g_free(t->ev->status);
@@ -104,6 +105,8 @@ sess_txn_free(gpointer p)
     }
     g_free(t->neg_status);
     smtpx_path_free(t->owned_mail_from);
+    if (t->own_msg)
+        sess_message_free(t->own_msg);
     g_free(t);
 }
 
@@ -117,6 +120,57 @@ is_record(smtpx_event_kind_t kind)
            kind == SMTPX_EV_ANOMALY;
 }
 
+/* Issue 10: the lists only some sessions need are made on first use. */
+void
+sess_scratch_add(smtpx_session_t *s, smtpx_event_t *ev)
+{
+    if (!s->scratch)
+        s->scratch = g_ptr_array_new_with_free_func(sess_event_free);
+    g_ptr_array_add(s->scratch, ev);
+}
+
+static loose_t *
+loose_of(smtpx_session_t *s)
+{
+    if (!s->loose) {
+        s->loose = smtpx_new0(loose_t);
+        s->loose->txns = g_ptr_array_new_with_free_func(sess_txn_free);
+        s->loose->msgs = g_array_new(FALSE, FALSE, sizeof(loose_msg_t));
+    }
+    return s->loose;
+}
+
+void
+sess_own_txn(smtpx_session_t *s, txn_t *t)
+{
+    if (t->loose) {
+        g_ptr_array_add(loose_of(s)->txns, t);
+        return;
+    }
+    if (!s->txns)
+        s->txns = g_ptr_array_new_with_free_func(sess_txn_free);
+    g_ptr_array_add(s->txns, t);
+}
+
+void
+sess_own_message(smtpx_session_t *s, smtpx_message_event_t *m, gboolean loose, txn_t *owner,
+                 gboolean first_of_kept)
+{
+    if (first_of_kept && owner && !loose) {
+        owner->own_msg = m;
+        return;
+    }
+    if (loose) {
+        loose_msg_t lm = { m, owner };
+
+        g_array_append_val(loose_of(s)->msgs, lm);
+        return;
+    }
+    if (!s->messages)
+        s->messages = g_ptr_array_new_with_free_func(sess_message_free);
+    g_ptr_array_add(s->messages, m);
+}
+
 static smtpx_event_t *
 new_event(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
           gsize offset, gsize length, gboolean began_earlier)
@@ -125,9 +179,9 @@ new_event(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
 
     ev->kind = kind;
     ev->dir = dir;
-    ev->frame = s->frame;
-    ev->offset = MIN(offset, s->len);
-    ev->length = MIN(length, s->len - ev->offset);
+    ev->frame = s->feed->frame;
+    ev->offset = MIN(offset, s->feed->len);
+    ev->length = MIN(length, s->feed->len - ev->offset);
     ev->began_earlier = began_earlier;
     return ev;
 }
@@ -136,8 +190,8 @@ static void
 keep_event(smtpx_session_t *s, smtpx_event_t *ev)
 {
     g_ptr_array_add(s->events, ev);
-    if (s->out)
-        g_ptr_array_add(s->out, ev);
+    if (s->feed->out)
+        g_ptr_array_add(s->feed->out, ev);
 }
 
 /* A new event of this feed.  Past max_records (issue 14) a record event is
@@ -164,7 +218,7 @@ sess_emit(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
                 keep_event(s, note);
             }
             ev->transient = TRUE;
-            g_ptr_array_add(s->scratch, ev);
+            sess_scratch_add(s, ev);
             return ev;
         }
         s->n_records++;
@@ -218,7 +272,7 @@ sess_emit_txn_event(smtpx_session_t *s, gboolean loose, smtpx_event_kind_t kind,
         return sess_emit(s, kind, dir, offset, length, began_earlier);
     ev = new_event(s, kind, dir, offset, length, began_earlier);
     ev->transient = TRUE;
-    g_ptr_array_add(s->scratch, ev);
+    sess_scratch_add(s, ev);
     return ev;
 }
 
@@ -226,7 +280,7 @@ static void
 mark_txn(smtpx_session_t *s, txn_t *t)
 {
     if (t && t->loose)
-        t->mark = s->loose_epoch;
+        t->mark = s->loose->epoch;   /* t is in s->loose */
 }
 
 /*
@@ -240,13 +294,14 @@ mark_txn(smtpx_session_t *s, txn_t *t)
 void
 sess_reclaim_loose(smtpx_session_t *s)
 {
+    loose_t *lo = s->loose;
     GList *l;
     guint i;
-    guint n = s->loose_txns->len + s->loose_msgs->len;
 
-    if (n == 0 || n < s->loose_sweep_at)
+    if (!lo || lo->txns->len + lo->msgs->len == 0 ||
+        lo->txns->len + lo->msgs->len < lo->sweep_at)
         return;
-    s->loose_epoch++;
+    lo->epoch++;
     for (l = s->pending.head; l; l = l->next) {
         pending_t *p = l->data;
 
@@ -256,21 +311,21 @@ sess_reclaim_loose(smtpx_session_t *s)
     mark_txn(s, s->ph.cur_txn);
     mark_txn(s, s->ph.rx.txn);
     /* Messages first: their owners are still allocated here. */
-    for (i = s->loose_msgs->len; i-- > 0;) {
-        loose_msg_t *lm = &g_array_index(s->loose_msgs, loose_msg_t, i);
+    for (i = lo->msgs->len; i-- > 0;) {
+        loose_msg_t *lm = &g_array_index(lo->msgs, loose_msg_t, i);
 
-        if (lm->m == s->ph.rx.m || (lm->owner && lm->owner->mark == s->loose_epoch))
+        if (lm->m == s->ph.rx.m || (lm->owner && lm->owner->mark == lo->epoch))
             continue;
         sess_message_free(lm->m);
-        g_array_remove_index_fast(s->loose_msgs, i);
+        g_array_remove_index_fast(lo->msgs, i);
     }
-    for (i = s->loose_txns->len; i-- > 0;) {
-        txn_t *t = g_ptr_array_index(s->loose_txns, i);
+    for (i = lo->txns->len; i-- > 0;) {
+        txn_t *t = g_ptr_array_index(lo->txns, i);
 
-        if (t->mark != s->loose_epoch)
-            g_ptr_array_remove_index_fast(s->loose_txns, i);   /* frees t */
+        if (t->mark != lo->epoch)
+            g_ptr_array_remove_index_fast(lo->txns, i);   /* frees t */
     }
-    s->loose_sweep_at = 2 * (s->loose_txns->len + s->loose_msgs->len) + 16;
+    lo->sweep_at = 2 * (lo->txns->len + lo->msgs->len) + 16;
 }
 
 /* Session end: every loose transaction and message. */
@@ -279,10 +334,14 @@ sess_free_loose(smtpx_session_t *s)
 {
     guint i;
 
-    for (i = 0; i < s->loose_msgs->len; i++)
-        sess_message_free(g_array_index(s->loose_msgs, loose_msg_t, i).m);
-    g_array_unref(s->loose_msgs);
-    g_ptr_array_unref(s->loose_txns);
+    if (!s->loose)
+        return;
+    for (i = 0; i < s->loose->msgs->len; i++)
+        sess_message_free(g_array_index(s->loose->msgs, loose_msg_t, i).m);
+    g_array_unref(s->loose->msgs);
+    g_ptr_array_unref(s->loose->txns);
+    g_free(s->loose);
+    s->loose = NULL;
 }
 
 /* Anomalies that are not lost past max_records: the security ones, gaps,
@@ -315,7 +374,7 @@ sess_promote_transient(smtpx_session_t *s)
 {
     guint i, j;
 
-    for (i = 0; i < s->scratch->len && s->n_promoted < MAX_PROMOTED; i++) {
+    for (i = 0; s->scratch && i < s->scratch->len && s->n_promoted < MAX_PROMOTED; i++) {
         smtpx_event_t *ev = g_ptr_array_index(s->scratch, i);
         gboolean keep = FALSE;
 
@@ -343,7 +402,8 @@ sess_promote_transient(smtpx_session_t *s)
 void
 sess_drop_transient(smtpx_session_t *s)
 {
-    g_ptr_array_set_size(s->scratch, 0);
+    if (s->scratch)
+        g_ptr_array_set_size(s->scratch, 0);
     sess_free_released(s);
     sess_reclaim_loose(s);
 }
@@ -384,9 +444,9 @@ sess_pending_new(pending_kind_t kind, smtpx_verb_t verb, const char *name,
     p->kind = kind;
     p->verb = verb;
     p->name = name;
-    p->frame = s ? s->frame : 0;
+    p->frame = s ? s->feed->frame : 0;
     if (s)
-        p->time = s->ts;
+        p->time = s->feed->ts;
     return p;
 }
 

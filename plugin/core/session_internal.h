@@ -8,7 +8,7 @@
  * Conventions for every function declared here: s is a live session (never
  * NULL); byte spans are (const guint8 *, gsize) into the current feed or
  * stream item, not NUL-terminated; offsets and lengths are octets of the
- * current feed (s->len); events are owned by the session (s->events) and
+ * current feed (s->feed->len); events are owned by the session (s->events) and
  * freed with it; nothing here fails on bad input: problems become
  * anomalies on the event concerned (RFC 5321, RFC 3030, RFC 3207, RFC 4954).
  */
@@ -55,15 +55,22 @@ typedef struct {
                                     transient (past max_records) */
 } pending_t;
 
+/* Issue 10: the members are ordered, and the flags are bits, so that no
+ * padding is kept per transaction (here and in the session below). */
 struct txn {
     smtpx_txn_event_t *ev;       /* owned here, shown by a TXN event */
-    gboolean emitted;
     const smtpx_path_t *mail_from;   /* the MAIL command event's path */
     smtpx_path_t *owned_mail_from;   /* that path when the event was
                                         transient (past max_records) */
-    guint16 neg_code;
     char *neg_status;
-    gboolean loose;              /* past max_transactions (issue 14): its
+    smtpx_message_event_t *own_msg;  /* its first message when both are
+                                        kept (issue 10: the others are in
+                                        s->messages or s->loose) */
+    guint16 neg_code;
+    guint emitted : 1;
+    guint helo_borrowed : 1;     /* ev->helo is an earlier kept
+                                    transaction's (issue 10) */
+    guint loose : 1;             /* past max_transactions (issue 14): its
                                     events are transient, and it is freed
                                     once nothing refers to it
                                     (sess_reclaim_loose) */
@@ -77,6 +84,16 @@ typedef struct {
     smtpx_message_event_t *m;
     txn_t *owner;                /* its transaction, NULL when none or kept */
 } loose_msg_t;
+
+/* Issue 14: past max_transactions, transactions and messages are followed
+ * but not kept (sess_take_txn_slot, sess_reclaim_loose).  Issue 10: made
+ * with the first of them (few sessions reach the cap). */
+typedef struct {
+    GPtrArray *txns;             /* txn_t *, owned */
+    GArray *msgs;                /* loose_msg_t, the messages owned */
+    guint sweep_at;              /* sweep when this many are loose */
+    guint epoch;                 /* sess_reclaim_loose's */
+} loose_t;
 
 typedef enum {
     C_COMMAND = 0,   /* command lines */
@@ -109,23 +126,23 @@ typedef enum {
 
 /* Plaintext in one direction that the TLS layer will swallow. */
 typedef struct {
-    gboolean active;
     gsize from;                  /* first octet of it in this feed */
+    gboolean active;
 } inject_t;
 
 /* The message being received; begin_message resets it as one. */
 typedef struct {
     smtpx_message_event_t *m;    /* NULL when none */
     txn_t *txn;                  /* the transaction it belongs to */
-    gboolean loose;              /* m is past max_transactions: never
-                                    handed out */
-    gboolean judged;
-    gboolean body_seen;          /* a BODY item of it was seen */
     guint64 body_first_feed;
-    guint smuggling_count;
-    gboolean data_gap;           /* a gap inside its DATA body */
-    gboolean chunk_last;         /* the current BDAT chunk is LAST */
     guint64 chunk_size;          /* the size of the current BDAT chunk */
+    guint smuggling_count;
+    guint loose : 1;             /* m is past max_transactions: never
+                                    handed out */
+    guint judged : 1;
+    guint body_seen : 1;         /* a BODY item of it was seen */
+    guint data_gap : 1;          /* a gap inside its DATA body */
+    guint chunk_last : 1;        /* the current BDAT chunk is LAST */
 } rx_t;
 
 /*
@@ -134,94 +151,131 @@ typedef struct {
  * starts.  smtpx_session_set_tls resets it as one (phase_reset).
  */
 typedef struct {
-    /* Knowledge. */
-    const smtpx_ehlo_t *caps;    /* borrowed from a reply event */
-    gboolean caps_known;         /* an EHLO/HELO reply was seen */
-    char *helo;
-    gboolean authenticated;
+    /* Knowledge.  Of the capabilities (issue 10) the session keeps only
+     * what it reads (sess_caps_take): the extension mask, SIZE and the
+     * AUTH mechanisms. */
+    const GPtrArray *caps_auth;  /* AUTH mechanisms (char *), NULL when
+                                    none: borrowed from the EHLO reply's
+                                    parse, or s->owned_auth once that went */
+    guint64 caps_size;           /* SIZE with a value, else 0 */
+    char *helo;                  /* the HELO domain (sess_helo_set) */
     txn_t *cur_txn;              /* MAIL seen, end of data not yet */
 
     /* Client side. */
-    client_state_t cstate;
-    gboolean resync_flagged;     /* the resync already has its anomaly */
-    guint unknown_run;
-    gboolean queue_limit_flagged;
-    gboolean auth_continued;     /* a 334 was seen in this AUTH exchange */
     pending_t *auth_pending;
     pending_t *bdat_pending;     /* the BDAT whose chunk is being read,
                                     while it waits for its reply */
-    gboolean bdat_refused;       /* that BDAT was refused before any octet
-                                    of its chunk came */
     rx_t rx;                     /* the message being received */
 
     /* Server side. */
-    server_state_t sstate;
     smtpx_reply_t *reply;        /* reply being assembled */
     guint64 reply_feed;
     gsize reply_start;
-    gboolean reply_began_earlier;
     guint64 reply_longest;       /* longest line, line ending included */
-    gboolean reply_injected;
-    gboolean reply_rebuildable;  /* every line so far whole in its feed */
-    gboolean bad_run;
-    gboolean unexpected_run;
-    gboolean gap_compat;
 
     /* STARTTLS: plaintext windows and handshakes per direction. */
     inject_t inject[2];
-    gboolean tls_started[2];     /* a TLS record was seen after STARTTLS */
+
+    /* The 32-bit members of the groups above, then the flags (issue 10:
+     * bits), so that nothing is padding. */
+    guint32 caps_mask;           /* SMTPX_EXT_*, 0 when no EHLO reply */
+    client_state_t cstate;
+    guint unknown_run;
+    server_state_t sstate;
+    guint8 tls_started[2];       /* a TLS record was seen after STARTTLS */
+
+    guint helo_lent : 1;         /* helo is owned by a kept transaction
+                                    (its ev->helo), not by the phase */
+    guint caps_known : 1;        /* an EHLO/HELO reply was seen */
+    guint caps_ehlo : 1;         /* it was an EHLO reply (with caps_*) */
+    guint authenticated : 1;
+    guint resync_flagged : 1;    /* the resync already has its anomaly */
+    guint queue_limit_flagged : 1;
+    guint auth_continued : 1;    /* a 334 was seen in this AUTH exchange */
+    guint bdat_refused : 1;      /* that BDAT was refused before any octet
+                                    of its chunk came */
+    guint reply_began_earlier : 1;
+    guint reply_injected : 1;
+    guint reply_rebuildable : 1; /* every line so far whole in its feed */
+    guint bad_run : 1;
+    guint unexpected_run : 1;
+    guint gap_compat : 1;
 } phase_t;
 
+/* The current feed (smtpx_session_feed, smtpx_session_gap): on the stack
+ * of that call, s->feed during it only (issue 10: a session keeps none of
+ * it between feeds). */
+typedef struct {
+    smtpx_time_t ts;
+    GPtrArray *out;              /* the caller's events, or NULL */
+    const guint8 *data;          /* the bytes of this feed (len); NULL for
+                                    a gap */
+    gsize len;
+    gsize body_feed_start;       /* where the body began in this feed */
+    guint32 frame;
+} feed_t;
+
+/* The session's copy of smtpx_config_t (issue 10: without padding or the
+ * caller's exceptions pointer), every zero member given its default. */
+typedef struct {
+    gsize max_header_bytes;
+    gsize max_line;
+    guint max_pending;
+    guint max_records;
+    guint max_transactions;
+    guint n_exceptions;          /* of s->exceptions */
+} sess_cfg_t;
+
 struct smtpx_session {
-    smtpx_config_t cfg;
-    smtpx_exception_t *exceptions;
-    GPtrArray *exception_strings;
+    sess_cfg_t cfg;
+    smtpx_exception_t *exceptions;   /* the copy, strings in the same
+                                        block; NULL when none */
+    GQueue pending;              /* pending_t * */
+    guint64 feed_no;
 
     smtpx_stream_t *st[2];
+    /* Issue 10: every list but events is NULL until its first member
+     * (sess_scratch_add, sess_own_txn, sess_own_message,
+     * smtpx_session_release). */
     GPtrArray *events;           /* smtpx_event_t *, owned */
     GPtrArray *scratch;          /* transient events of this feed, owned
                                     (issue 14: past max_records) */
     GPtrArray *released;         /* events the caller released after the
-                                    last feed, owned; freed at the next */
+                                    last feed, owned; freed at the next
+                                    (the list too once quit_answered) */
+    GPtrArray *owned_auth;       /* ph.caps_auth when its reply event went
+                                    (released or transient) */
+    GPtrArray *messages;         /* smtpx_message_event_t *, owned: the
+                                    kept ones that are not the first of
+                                    a kept transaction (txn_t.own_msg) */
+    GPtrArray *txns;             /* txn_t *, owned */
+    loose_t *loose;              /* past max_transactions, or NULL */
+    guint n_txn_slots;           /* transactions and messages kept */
+    guint txns_settled;          /* txns before it settled (issue 10,
+                                    sess_settle_txns) */
     guint n_records;             /* record events kept (max_records) */
     guint n_promoted;            /* transient events kept for an anomaly */
-    smtpx_ehlo_t *owned_caps;    /* ph.caps when its reply was transient */
-    GPtrArray *messages;         /* smtpx_message_event_t *, owned */
-    GPtrArray *txns;             /* txn_t *, owned */
-    /* Issue 14: past max_transactions, transactions and messages are
-     * followed but not kept (sess_take_txn_slot, sess_reclaim_loose). */
-    guint n_txn_slots;           /* transactions and messages kept */
-    gboolean txn_limit_flagged;
-    GPtrArray *loose_txns;       /* txn_t *, owned */
-    GArray *loose_msgs;          /* loose_msg_t, the messages owned */
-    guint loose_sweep_at;        /* sweep when this many are loose */
-    guint loose_epoch;
-    GQueue pending;              /* pending_t * */
-    guint64 feed_no;
 
-    /* The current feed. */
-    guint32 frame;
-    smtpx_time_t ts;
-    GPtrArray *out;
-    const guint8 *data;          /* the bytes of this feed (len) */
-    gsize len;
-    gsize body_feed_start;       /* where the body began in this feed */
-    gboolean body_began_earlier;
+    feed_t *feed;                /* the current feed, NULL between feeds */
 
     /* The whole session. */
     tls_phase_t tls_phase;
     guint32 txn_count;
-    gboolean client_seen;
-    gboolean server_seen;
-    gboolean quit_answered;      /* a 221 answered QUIT: idle framing
+
+    /* Flags (issue 10: bits). */
+    guint body_began_earlier : 1;    /* the current feed's */
+    guint client_seen : 1;
+    guint server_seen : 1;
+    guint quit_answered : 1;     /* a 221 answered QUIT: idle framing
                                     state is given back (issue 10) */
     /* Caps reached (issue 14): each anomaly once per session. */
-    gboolean record_limit_flagged;
-    gboolean rcpt_limit_flagged;
-    gboolean reply_limit_flagged;
-    gboolean ehlo_limit_flagged;
-    gboolean field_limit_flagged;
-    gboolean dkim_limit_flagged;
+    guint txn_limit_flagged : 1;
+    guint record_limit_flagged : 1;
+    guint rcpt_limit_flagged : 1;
+    guint reply_limit_flagged : 1;
+    guint ehlo_limit_flagged : 1;
+    guint field_limit_flagged : 1;
+    guint dkim_limit_flagged : 1;
 
     phase_t ph;                  /* reset when TLS starts */
 };
@@ -260,11 +314,23 @@ pending_t *sess_pending_new(pending_kind_t kind, smtpx_verb_t verb, const char *
             smtpx_session_t *s);
 void sess_pending_push(smtpx_session_t *s, pending_t *p, smtpx_event_t *ev);
 void sess_txn_free(gpointer p);
+/* Issue 10: the owning lists, made on first use: a transient event (past
+ * max_records), a transaction (kept or loose by t->loose), a message
+ * (kept: by owner when first_of_kept, else by the session; or loose, with
+ * its loose owner or NULL). */
+void sess_scratch_add(smtpx_session_t *s, smtpx_event_t *ev);
+void sess_own_txn(smtpx_session_t *s, txn_t *t);
+void sess_own_message(smtpx_session_t *s, smtpx_message_event_t *m, gboolean loose,
+                      txn_t *owner, gboolean first_of_kept);
 
 /* session_txn.c */
 void sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref);
 void sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref);
 txn_t *sess_detach_cur_txn(smtpx_session_t *s);
+/* The phase's HELO domain becomes helo (owned; NULL: none); the old one is
+ * freed unless a kept transaction took it over (helo_lent). */
+void sess_helo_set(smtpx_session_t *s, char *helo);
+void sess_settle_txns(smtpx_session_t *s);
 void sess_dkim_content(void *user, const guint8 *p, gsize n);
 void sess_judge_here(smtpx_session_t *s, gsize end_excl, gboolean incomplete);
 void sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,
@@ -293,6 +359,13 @@ void sess_client_item(smtpx_session_t *s, const smtpx_stream_item_t *it);
 void sess_reply_effects(smtpx_session_t *s, smtpx_event_t *ev, smtpx_reply_event_t *re,
               pending_t *p);
 void sess_server_line(smtpx_session_t *s, const smtpx_stream_item_t *it);
+
+/* session_replies.c: the capabilities of EHLO reply e (NULL: a HELO
+ * reply, none) become the phase's; sess_caps_keep: reply event re goes
+ * (released or transient), the AUTH mechanisms the phase borrows from it
+ * move to the session. */
+void sess_caps_take(smtpx_session_t *s, const smtpx_ehlo_t *e);
+void sess_caps_keep(smtpx_session_t *s, smtpx_reply_event_t *re);
 
 /* session.c */
 void sess_bdat_refused_check(smtpx_session_t *s, const guint8 *data, gsize len);

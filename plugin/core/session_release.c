@@ -7,8 +7,10 @@
  * only point at what the session keeps), is released after the feed that
  * made it and freed at the start of the next one.  What the session itself
  * still reads of it moves first: a pending command's content to its queue
- * entry, a MAIL path to its transaction, an EHLO reply's capabilities to
- * the session (a summary of what it reads).
+ * entry, a MAIL path to its transaction, the AUTH mechanisms of an EHLO
+ * reply to the session (the rest of what it reads of the capabilities,
+ * the extension mask and SIZE, is copied when the reply comes:
+ * sess_caps_take).
  */
 #include "session_internal.h"
 
@@ -17,8 +19,8 @@ sess_line_rebuildable(const smtpx_session_t *s, const smtpx_stream_item_t *it)
 {
     gsize eol = it->eol == SMTPX_EOL_CRLF ? 2 : 1;
 
-    return !it->began_earlier && !it->cut && s->data && it->offset <= s->len &&
-           it->line == s->data + it->offset && it->length == it->line_len + eol &&
+    return !it->began_earlier && !it->cut && s->feed->data && it->offset <= s->feed->len &&
+           it->line == s->feed->data + it->offset && it->length == it->line_len + eol &&
            it->raw_len == it->length;
 }
 
@@ -74,6 +76,8 @@ smtpx_session_release(smtpx_session_t *s, smtpx_event_t *ev)
         if (g_ptr_array_index(s->events, i - 1) == ev) {
             g_ptr_array_steal_index(s->events, i - 1);
             ev->released = TRUE;
+            if (!s->released)
+                s->released = g_ptr_array_new();
             g_ptr_array_add(s->released, ev);
             return TRUE;
         }
@@ -99,61 +103,30 @@ hand_over_command(smtpx_session_t *s, smtpx_event_t *ev)
     ev->command = NULL;
 }
 
-/* What the session reads of the capabilities it follows: the extension
- * mask, SIZE, LIMITS and the AUTH mechanisms; not the keyword list, the
- * greeting or the domain (those are the reply's, shown from its bytes). */
-static smtpx_ehlo_t *
-caps_summary(const smtpx_ehlo_t *e)
-{
-    smtpx_ehlo_t *c = g_new(smtpx_ehlo_t, 1);
-    guint i;
-
-    *c = *e;
-    c->domain = NULL;
-    c->greeting = NULL;
-    c->keywords = NULL;
-    c->capabilities = NULL;
-    c->auth_mechanisms = NULL;
-    if (e->auth_mechanisms && e->auth_mechanisms->len > 0) {
-        c->auth_mechanisms = g_ptr_array_new_full(e->auth_mechanisms->len, g_free);
-        for (i = 0; i < e->auth_mechanisms->len; i++)
-            g_ptr_array_add(c->auth_mechanisms,
-                            g_strdup(g_ptr_array_index(e->auth_mechanisms, i)));
-    }
-    return c;
-}
-
-/* A released reply: the session keeps a summary of the capabilities it
- * took from it, and the parse goes with the reply. */
-static void
-hand_over_reply(smtpx_session_t *s, smtpx_event_t *ev)
-{
-    smtpx_reply_event_t *re = ev->reply;
-
-    if (re->ehlo && s->ph.caps == re->ehlo) {
-        smtpx_ehlo_t *c = caps_summary(re->ehlo);
-
-        smtpx_ehlo_free(s->owned_caps);
-        s->owned_caps = c;
-        s->ph.caps = c;
-    }
-}
-
 void
 sess_free_released(smtpx_session_t *s)
 {
     guint i;
 
+    if (!s->released)
+        return;
     for (i = 0; i < s->released->len; i++) {
         smtpx_event_t *ev = g_ptr_array_index(s->released, i);
 
         if (ev->command)
             hand_over_command(s, ev);
         if (ev->reply)
-            hand_over_reply(s, ev);
+            sess_caps_keep(s, ev->reply);   /* the AUTH mechanisms it lent */
         sess_event_free(ev);
     }
-    g_ptr_array_set_size(s->released, 0);
+    /* Issue 10: a finished session (a 221 answered QUIT) keeps no empty
+     * list; a later release makes a new one. */
+    if (s->quit_answered) {
+        g_ptr_array_unref(s->released);
+        s->released = NULL;
+    } else {
+        g_ptr_array_set_size(s->released, 0);
+    }
 }
 
 void

@@ -88,8 +88,8 @@ status_checks(smtpx_session_t *s, smtpx_event_t *ev, const smtpx_reply_t *r,
         return;
     if (cls != 2 && cls != 4 && cls != 5)
         return;
-    if (s->ph.caps_known && s->ph.caps &&
-        (s->ph.caps->ext_mask & SMTPX_EXT_ENHANCEDSTATUSCODES))
+    if (s->ph.caps_known && s->ph.caps_ehlo &&
+        (s->ph.caps_mask & SMTPX_EXT_ENHANCEDSTATUSCODES))
         sess_add_anomaly(ev, SMTPX_ANOM_STATUS_MISSING,
                     "no enhanced status code although the server advertised "
                     "ENHANCEDSTATUSCODES (RFC 2034 3)");
@@ -141,10 +141,10 @@ reply_helo(smtpx_session_t *s, smtpx_event_t *ev, smtpx_reply_event_t *re,
 
     if (r->code == 250 && p->verb != SMTPX_VERB_HELO && !re->ehlo) {
         re->ehlo = smtpx_ehlo_parse(r);
-        s->ph.caps = re->ehlo;
+        sess_caps_take(s, re->ehlo);
         s->ph.caps_known = TRUE;
     } else if (r->code == 250 && p->verb == SMTPX_VERB_HELO) {
-        s->ph.caps = NULL;
+        sess_caps_take(s, NULL);
         s->ph.caps_known = TRUE;
     }
     if (r->code / 100 == 2)
@@ -311,7 +311,7 @@ complete_reply_work(smtpx_session_t *s, const smtpx_stream_item_t *last,
     ev->reply = re;
     re->reply = r;
     re->cmd_verb = SMTPX_VERB_UNKNOWN;
-    re->reply_time = s->ts;
+    re->reply_time = s->feed->ts;
     re->injected = s->ph.reply_injected;
 
     if (s->ph.reply_longest > REPLY_LINE_LIMIT)
@@ -357,10 +357,10 @@ complete_reply_work(smtpx_session_t *s, const smtpx_stream_item_t *last,
             sess_begin_message(s, s->ph.cur_txn, ev);
             smtpx_stream_begin_data(s->st[SMTPX_DIR_CLIENT]);
             s->ph.cstate = C_DATA;
-            s->body_feed_start = 0;
+            s->feed->body_feed_start = 0;
             s->body_began_earlier = FALSE;
         } else if ((re->ehlo = guess_ehlo(r)) != NULL) {
-            s->ph.caps = re->ehlo;
+            sess_caps_take(s, re->ehlo);
             s->ph.caps_known = TRUE;
         }
         return;
@@ -376,7 +376,7 @@ complete_reply_work(smtpx_session_t *s, const smtpx_stream_item_t *last,
     re->request_frame = p->frame;
     re->request_time = p->time;
     if (p->cmd && p->cmd->response_frame == 0) {
-        p->cmd->response_frame = s->frame;
+        p->cmd->response_frame = s->feed->frame;
         re->answered_user = p->cmd->user;
     }
     status_checks(s, ev, r, p);
@@ -409,11 +409,30 @@ complete_reply(smtpx_session_t *s, const smtpx_stream_item_t *last)
                          re->ehlo->capabilities->len + re->ehlo->keywords_dropped,
                          SMTPX_EHLO_MAX_KEYWORDS);
     }
-    if (ev->transient && re->ehlo && s->ph.caps == re->ehlo) {
-        smtpx_ehlo_free(s->owned_caps);
-        s->owned_caps = re->ehlo;
-        re->ehlo = NULL;
-    }
+    if (ev->transient)
+        sess_caps_keep(s, re);
+}
+
+void
+sess_caps_take(smtpx_session_t *s, const smtpx_ehlo_t *e)
+{
+    s->ph.caps_ehlo = e != NULL;
+    s->ph.caps_mask = e ? e->ext_mask : 0;
+    s->ph.caps_size = (e && e->size_present && e->size_has_value) ? e->size_limit : 0;
+    s->ph.caps_auth = (e && e->auth_mechanisms && e->auth_mechanisms->len > 0)
+                      ? e->auth_mechanisms : NULL;
+}
+
+void
+sess_caps_keep(smtpx_session_t *s, smtpx_reply_event_t *re)
+{
+    if (!re->ehlo || !re->ehlo->auth_mechanisms ||
+        s->ph.caps_auth != re->ehlo->auth_mechanisms)
+        return;
+    if (s->owned_auth)
+        g_ptr_array_unref(s->owned_auth);
+    s->owned_auth = re->ehlo->auth_mechanisms;
+    re->ehlo->auth_mechanisms = NULL;
 }
 
 void
@@ -443,7 +462,7 @@ sess_server_line(smtpx_session_t *s, const smtpx_stream_item_t *it)
         s->ph.reply = smtpx_reply_new();
         s->ph.reply_feed = s->feed_no;
         s->ph.reply_start = it->offset;
-        s->ph.reply_began_earlier = it->began_earlier;
+        s->ph.reply_began_earlier = it->began_earlier != FALSE;
         s->ph.reply_longest = 0;
         s->ph.reply_injected = s->ph.sstate == S_INJECTED;
         s->ph.reply_rebuildable = TRUE;

@@ -24,17 +24,25 @@ sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from, const smtpx_even
 
     t->ev = smtpx_new0(smtpx_txn_event_t);
     t->ev->number = ++s->txn_count;
-    t->ev->helo = g_strdup(s->ph.helo);
+    t->loose = !sess_take_txn_slot(s, ref);
+    if (t->loose || !s->ph.helo) {
+        t->ev->helo = g_strdup(s->ph.helo);
+    } else {
+        /* Issue 10: a kept transaction (it lives as long as the session)
+         * shares the phase's HELO domain: the first one takes it over. */
+        t->ev->helo = s->ph.helo;
+        t->helo_borrowed = s->ph.helo_lent;
+        s->ph.helo_lent = TRUE;
+    }
     if (mail_from)
         t->ev->mail_from = g_strdup(mail_from->null_path ? ""
                                     : (mail_from->mailbox ? mail_from->mailbox : ""));
     t->ev->rcpt_to = g_ptr_array_new_with_free_func(g_free);
     t->ev->tls = TLS_IS_ON(s);
     t->ev->auth = s->ph.authenticated;
-    t->ev->first_frame = s->frame;
+    t->ev->first_frame = s->feed->frame;
     t->mail_from = mail_from;
-    t->loose = !sess_take_txn_slot(s, ref);
-    g_ptr_array_add(t->loose ? s->loose_txns : s->txns, t);
+    sess_own_txn(s, t);
     return t;
 }
 
@@ -83,10 +91,65 @@ sess_txn_end(smtpx_session_t *s, txn_t *t, const char *reason,
     t->ev->reply_code = code;
     t->ev->status = g_strdup(status);
     t->ev->end_reason = reason;
+    g_free(t->neg_status);          /* issue 10: read no more */
+    t->neg_status = NULL;
     ev = sess_emit_txn_event(s, t->loose, SMTPX_EV_TXN, ref ? ref->dir : SMTPX_DIR_SERVER,
               ref ? ref->offset : 0, ref ? ref->length : 0,
               ref ? ref->began_earlier : FALSE);
     ev->txn = t->ev;
+}
+
+/* t may still be read: open, its message being received, or a pending
+ * command belongs to it or ends it (the only ways to reach a transaction
+ * once it is made: sess_begin_message takes cur_txn). */
+static gboolean
+txn_reachable(const smtpx_session_t *s, const txn_t *t)
+{
+    GList *l;
+
+    if (!t->emitted || t == s->ph.cur_txn || t == s->ph.rx.txn)
+        return TRUE;
+    for (l = s->pending.head; l; l = l->next) {
+        const pending_t *p = l->data;
+
+        if (p->txn == t || p->txn_abort == t)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/*
+ * Issue 10: end of a feed.  A kept transaction that has ended and that
+ * nothing can reach any more (txn_reachable) gives back the MAIL path it
+ * took over from a released or transient event (only the author's
+ * judgement read it); its summary (t->ev) stays.  The kept transactions
+ * are settled in order from s->txns_settled, so that each feed looks at
+ * few of them (at most one that is still reachable).
+ */
+void
+sess_settle_txns(smtpx_session_t *s)
+{
+    while (s->txns && s->txns_settled < s->txns->len) {
+        txn_t *t = g_ptr_array_index(s->txns, s->txns_settled);
+
+        if (txn_reachable(s, t))
+            return;
+        if (t->owned_mail_from) {
+            smtpx_path_free(t->owned_mail_from);
+            t->owned_mail_from = NULL;
+            t->mail_from = NULL;
+        }
+        s->txns_settled++;
+    }
+}
+
+void
+sess_helo_set(smtpx_session_t *s, char *helo)
+{
+    if (!s->ph.helo_lent)
+        g_free(s->ph.helo);
+    s->ph.helo = helo;
+    s->ph.helo_lent = FALSE;
 }
 
 txn_t *
@@ -102,19 +165,21 @@ sess_detach_cur_txn(smtpx_session_t *s)
  * txn_limit anomaly.  The first message of a kept transaction is kept
  * with it; one with no transaction, or a second one in a transaction,
  * takes a slot of its own (max_transactions).  A loose message (past the
- * cap, or of a loose transaction) is owned by loose_msgs. */
+ * cap, or of a loose transaction) is owned by s->loose. */
 void
 sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref)
 {
     smtpx_message_event_t *m = smtpx_new0(smtpx_message_event_t);
-    gboolean loose;
+    gboolean loose, first_of_kept = FALSE;
 
-    if (t && t->loose)
+    if (t && t->loose) {
         loose = TRUE;
-    else if (t && t->n_messages == 0)
+    } else if (t && t->n_messages == 0) {
         loose = FALSE;
-    else
+        first_of_kept = TRUE;     /* owned by t (issue 10) */
+    } else {
         loose = !sess_take_txn_slot(s, ref);
+    }
     if (t)
         t->n_messages++;
 
@@ -123,17 +188,14 @@ sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref)
     /* DKIM (issue 8): the message octets are hashed as they pass. */
     m->dkim = smtpx_dkim_msg_new(s->cfg.max_header_bytes ?
                                  s->cfg.max_header_bytes : 1);
-    if (loose) {
-        loose_msg_t lm = { m, (t && t->loose) ? t : NULL };
-
-        g_array_append_val(s->loose_msgs, lm);
-    } else {
-        g_ptr_array_add(s->messages, m);
-    }
+    if (first_of_kept)
+        sess_own_message(s, m, FALSE, t, TRUE);
+    else
+        sess_own_message(s, m, loose, (t && t->loose) ? t : NULL, FALSE);
     memset(&s->ph.rx, 0, sizeof s->ph.rx);
     s->ph.rx.m = m;
     s->ph.rx.txn = t;
-    s->ph.rx.loose = loose;
+    s->ph.rx.loose = loose != FALSE;
     if (t && !t->emitted && (t->loose || !loose))
         t->ev->message = m;
 }
@@ -178,7 +240,7 @@ sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,
     ev = sess_emit_txn_event(s, s->ph.rx.loose, SMTPX_EV_MESSAGE, SMTPX_DIR_CLIENT,
                              offset, length, began_earlier);
     ev->message = m;
-    m->verdict_frame = s->frame;    /* the glue links the From frame to it */
+    m->verdict_frame = s->feed->frame;    /* the glue links the From frame to it */
     if (m->verdict && m->verdict->forged)
         sess_add_anomaly(ev, SMTPX_ANOM_FORGED_FROM, "%s", verdict_text(m->verdict));
     if (m->verdict && m->verdict->notes && *m->verdict->notes)
@@ -205,7 +267,7 @@ sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,
 void
 sess_judge_here(smtpx_session_t *s, gsize end_excl, gboolean incomplete)
 {
-    gsize start = s->body_began_earlier ? 0 : s->body_feed_start;
+    gsize start = s->body_began_earlier ? 0 : s->feed->body_feed_start;
 
     if (end_excl < start)
         end_excl = start;
@@ -223,7 +285,7 @@ sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref)
     if (!s->ph.rx.judged)
         sess_judge_message(s, ref ? ref->offset : 0, 0,
                       ref ? ref->began_earlier : TRUE, TRUE);
-    smtpx_dkim_msg_end(s->ph.rx.m->dkim, FALSE, s->ts.secs);   /* DKIM */
+    smtpx_dkim_msg_end(s->ph.rx.m->dkim, FALSE, s->feed->ts.secs);   /* DKIM */
     s->ph.rx.m = NULL;
     s->ph.rx.txn = NULL;
 }
@@ -231,10 +293,7 @@ sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref)
 guint64
 sess_size_limit(const smtpx_session_t *s)
 {
-    if (s->ph.caps_known && s->ph.caps && s->ph.caps->size_present &&
-        s->ph.caps->size_has_value)
-        return s->ph.caps->size_limit;
-    return 0;
+    return s->ph.caps_known && s->ph.caps_ehlo ? s->ph.caps_size : 0;
 }
 
 /* DKIM (issue 8): every message octet after unstuffing, from the client
@@ -262,10 +321,10 @@ sess_message_complete(smtpx_session_t *s, guint64 size, gsize offset, gsize leng
     if (m) {
         m->size = size;
         m->size_final = TRUE;
-        m->end_frame = s->frame;
+        m->end_frame = s->feed->frame;
         /* DKIM: the body hashes are final now. */
-        m->end_time = s->ts;
-        smtpx_dkim_msg_end(m->dkim, !m->incomplete && !s->ph.rx.data_gap, s->ts.secs);
+        m->end_time = s->feed->ts;
+        smtpx_dkim_msg_end(m->dkim, !m->incomplete && !s->ph.rx.data_gap, s->feed->ts.secs);
     }
     ev = sess_emit_txn_event(s, m ? s->ph.rx.loose : !sess_take_txn_slot(s, NULL),
                              SMTPX_EV_END_OF_DATA, SMTPX_DIR_CLIENT, offset, length,

@@ -352,6 +352,221 @@ test_pipelined(void)
     compare_runs(PIPELINED, G_N_ELEMENTS(PIPELINED), NULL, 25);
 }
 
+/*
+ * Issue 10: a finished session (a 221 answered QUIT) gives back what it
+ * idles with (framing state, the released list), and kept transactions
+ * give back their MAIL path once nothing reaches them and share the HELO
+ * domain; octets after the close are still analysed as before.  The
+ * session below goes on after its 221 with a second transaction, an AUTH
+ * and a second QUIT; SIZE 60 and AUTH PLAIN are advertised (the EHLO reply
+ * is released long before they are checked).
+ */
+static const step_t AFTER_QUIT[] = {
+    { S, "220 mx.example.net ESMTP\r\n" },
+    { C, "EHLO lab.example.edu\r\n" },
+    { S, "250-mx.example.net\r\n250-PIPELINING\r\n250-SIZE 60\r\n250-AUTH PLAIN\r\n"
+         "250 ENHANCEDSTATUSCODES\r\n" },
+    { C, "MAIL FROM:<student@lab.example.edu>\r\n" },
+    { S, "250 2.1.0 Ok\r\n" },
+    { C, "RCPT TO:<a@example.com>\r\n" },
+    { S, "250 2.1.5 Ok\r\n" },
+    { C, "DATA\r\n" },
+    { S, "354 go\r\n" },
+    { C, "From: CEO <ceo@bigcorp.example>\r\n\r\nhi\r\n.\r\n" },
+    { S, "250 2.0.0 queued\r\n" },
+    { C, "QUIT\r\n" },
+    { S, "221 2.0.0 Bye\r\n" },
+    /* After the close. */
+    { C, "MAIL FROM:<ceo@bigcorp.example>\r\n" },
+    { S, "250 2.1.0 Ok\r\n" },
+    { C, "RCPT TO:<b@example.com>\r\n" },
+    { S, "250 2.1.5 Ok\r\n" },
+    { C, "DATA\r\n" },
+    { S, "354 go\r\n" },
+    { C, "From: CEO <ceo@bigcorp.example>\r\nSubject: a body longer than SIZE\r\n\r\n"
+         "0123456789\r\n.\r\n" },
+    { S, "250 2.0.0 queued\r\n" },
+    { C, "AUTH CRAM-MD5\r\n" },
+    { S, "504 5.5.4 no\r\n" },
+    { C, "QUIT\r\n" },
+    { S, "221 2.0.0 Bye\r\n" },
+};
+
+/* Every event of AFTER_QUIT fed whole, released when release and the
+ * session lets it go: "kind:anomaly,anomaly" per event in *log, and the
+ * TXN and MESSAGE payloads read after the last feed (their events gone). */
+static void
+after_quit_run(gboolean release, GString *log, GPtrArray *txns, GPtrArray *msgs)
+{
+    smtpx_session_t *s = smtpx_session_new(NULL);
+    gsize i, j, k;
+
+    for (i = 0; i < G_N_ELEMENTS(AFTER_QUIT); i++) {
+        GPtrArray *evs = g_ptr_array_new();
+        smtpx_time_t ts = { 1000 + (gint64)i, 0 };
+
+        smtpx_session_feed(s, AFTER_QUIT[i].dir, (guint32)i + 1, ts,
+                           (const guint8 *)AFTER_QUIT[i].text, strlen(AFTER_QUIT[i].text), evs);
+        for (j = 0; j < evs->len; j++) {
+            smtpx_event_t *ev = evs->pdata[j];
+
+            g_string_append_printf(log, "f%u k%d:", ev->frame, ev->kind);
+            for (k = 0; ev->anomalies && k < ev->anomalies->len; k++) {
+                const smtpx_anomaly_t *a = g_ptr_array_index(ev->anomalies, k);
+                g_string_append_printf(log, " %s(%s)", smtpx_anomaly_name(a->kind), a->text);
+            }
+            g_string_append_c(log, '\n');
+            if (ev->kind == SMTPX_EV_TXN)
+                g_ptr_array_add(txns, ev->txn);
+            if (ev->kind == SMTPX_EV_MESSAGE)
+                g_ptr_array_add(msgs, ev->message);
+            if (release)
+                smtpx_session_release(s, ev);
+        }
+        g_ptr_array_unref(evs);
+    }
+    /* Read after the last feed, as the tree does on later passes. */
+    g_assert_cmpuint(txns->len, ==, 2);
+    g_assert_cmpuint(msgs->len, ==, 2);
+    for (i = 0; i < 2; i++) {
+        const smtpx_txn_event_t *t = txns->pdata[i];
+        const smtpx_message_event_t *m = msgs->pdata[i];
+
+        g_assert_cmpuint(t->number, ==, i + 1);
+        /* Both under the one EHLO (RFC 5321 4.1.1.1): the second shares
+         * the domain the first took over. */
+        g_assert_cmpstr(t->helo, ==, "lab.example.edu");
+        g_assert_cmpuint(t->reply_code, ==, 250);
+        g_assert_cmpstr(t->status, ==, "2.0.0");
+        g_assert_cmpstr(t->end_reason, ==, "end of data");
+        g_assert_cmpuint(t->rcpt_to->len, ==, 1);
+        g_assert_true(t->message == m);
+        g_assert_nonnull(m->verdict);
+        g_assert_true(m->size_final);
+    }
+    g_assert_cmpstr(((smtpx_txn_event_t *)txns->pdata[0])->mail_from, ==,
+                    "student@lab.example.edu");
+    g_assert_cmpstr(((smtpx_txn_event_t *)txns->pdata[1])->mail_from, ==, "ceo@bigcorp.example");
+    /* From bigcorp.example over a lab.example.edu reverse-path: forged;
+     * over a bigcorp.example one (read after the close, when the first
+     * transaction's path is gone): backed by the envelope. */
+    g_assert_true(((smtpx_message_event_t *)msgs->pdata[0])->verdict->forged);
+    g_assert_false(((smtpx_message_event_t *)msgs->pdata[1])->verdict->forged);
+    /* The octets of each message after dot-unstuffing, line endings
+     * included: 33 + 2 + 4, and 33 + 34 + 2 + 12. */
+    g_assert_cmpuint(((smtpx_message_event_t *)msgs->pdata[0])->size, ==, 39);
+    g_assert_cmpuint(((smtpx_message_event_t *)msgs->pdata[1])->size, ==, 81);
+    smtpx_session_free(s);
+}
+
+static void
+test_after_quit(void)
+{
+    GString *keep = g_string_new(NULL), *rel = g_string_new(NULL);
+    GPtrArray *t1 = g_ptr_array_new(), *m1 = g_ptr_array_new();
+    GPtrArray *t2 = g_ptr_array_new(), *m2 = g_ptr_array_new();
+
+    after_quit_run(FALSE, keep, t1, m1);
+    after_quit_run(TRUE, rel, t2, m2);
+    g_assert_cmpstr(keep->str, ==, rel->str);
+    /* What the capabilities say after the close, the EHLO reply gone:
+     * SIZE 60 (RFC 1870) is exceeded by the 81-octet message; CRAM-MD5 is
+     * not among the advertised mechanisms (RFC 4954 4). */
+    g_assert_nonnull(strstr(rel->str, "size_exceeded(message of 81 octets exceeds the "
+                                      "advertised SIZE 60 (RFC 1870))"));
+    g_assert_nonnull(strstr(rel->str, "unadvertised(AUTH mechanism CRAM-MD5 is not among "
+                                      "those the server advertised (RFC 4954 4))"));
+    g_assert_nonnull(strstr(rel->str, "cleartext_auth("));
+    /* One forged From, the first message's. */
+    g_assert_nonnull(strstr(rel->str, "forged_from("));
+    g_assert_null(strstr(strstr(rel->str, "forged_from(") + 1, "forged_from("));
+    /* And every event the same, rebuilt or kept, at every split point. */
+    compare_runs(AFTER_QUIT, G_N_ELEMENTS(AFTER_QUIT), NULL, 20);
+    g_string_free(keep, TRUE);
+    g_string_free(rel, TRUE);
+    g_ptr_array_unref(t1);
+    g_ptr_array_unref(m1);
+    g_ptr_array_unref(t2);
+    g_ptr_array_unref(m2);
+}
+
+/*
+ * Issue 10: the HELO domain a kept transaction took over from the phase
+ * stays its own when the phase's changes: a new EHLO, STARTTLS (RFC 3207
+ * 4.2: the phase is reset, the HELO forgotten) and a transaction without
+ * any HELO.
+ */
+static void
+test_helo_shared(void)
+{
+    static const step_t steps[] = {
+        { S, "220 mx\r\n" },
+        { C, "EHLO one.example\r\n" },
+        { S, "250-mx\r\n250 STARTTLS\r\n" },
+        { C, "MAIL FROM:<a@one.example>\r\n" },
+        { S, "250 ok\r\n" },
+        { C, "RSET\r\n" },
+        { S, "250 ok\r\n" },
+        { C, "MAIL FROM:<b@one.example>\r\n" },
+        { S, "250 ok\r\n" },
+        { C, "EHLO two.example\r\n" },
+        { S, "250-mx\r\n250 STARTTLS\r\n" },
+        { C, "MAIL FROM:<c@two.example>\r\n" },
+        { S, "250 ok\r\n" },
+        { C, "STARTTLS\r\n" },
+        { S, "220 go ahead\r\n" },
+    };
+    static const step_t tls_steps[] = {
+        { C, "MAIL FROM:<d@two.example>\r\n" },
+        { S, "250 ok\r\n" },
+        { C, "EHLO three.example\r\n" },
+        { S, "250 mx\r\n" },
+        { C, "MAIL FROM:<e@three.example>\r\n" },
+        { S, "250 ok\r\n" },
+        { C, "QUIT\r\n" },
+        { S, "221 bye\r\n" },
+    };
+    /* The transaction open at STARTTLS (c@two.example, which took the
+     * phase's "two.example" over) dies with the phase, without a summary
+     * (session.h: RSET, QUIT, a new MAIL or EHLO/HELO end one); the one
+     * after TLS has no HELO domain until the next EHLO. */
+    static const char *const helo[] = { "one.example", "one.example", NULL, "three.example" };
+    smtpx_session_t *s = smtpx_session_new(NULL);
+    GPtrArray *txns = g_ptr_array_new();
+    guint32 frame = 0;
+    gsize i, j, pass;
+
+    for (pass = 0; pass < 2; pass++) {
+        const step_t *st = pass ? tls_steps : steps;
+        gsize n = pass ? G_N_ELEMENTS(tls_steps) : G_N_ELEMENTS(steps);
+
+        if (pass)
+            smtpx_session_set_tls(s, TRUE);
+        for (i = 0; i < n; i++) {
+            GPtrArray *evs = g_ptr_array_new();
+            smtpx_time_t ts = { 1000 + (gint64)frame, 0 };
+
+            smtpx_session_feed(s, st[i].dir, ++frame, ts, (const guint8 *)st[i].text,
+                               strlen(st[i].text), evs);
+            for (j = 0; j < evs->len; j++) {
+                smtpx_event_t *ev = evs->pdata[j];
+
+                if (ev->kind == SMTPX_EV_TXN)
+                    g_ptr_array_add(txns, ev->txn);
+                smtpx_session_release(s, ev);
+            }
+            g_ptr_array_unref(evs);
+        }
+    }
+    /* Four summaries, each transaction ended by the command after it
+     * (RSET, EHLO, EHLO, QUIT: RFC 5321 4.1.4). */
+    g_assert_cmpuint(txns->len, ==, G_N_ELEMENTS(helo));
+    for (i = 0; i < txns->len; i++)
+        g_assert_cmpstr(((smtpx_txn_event_t *)txns->pdata[i])->helo, ==, helo[i]);
+    g_ptr_array_unref(txns);
+    smtpx_session_free(s);
+}
+
 /* Lines longer than max_line are cut: such an event is kept whole. */
 static void
 test_cut_lines(void)
@@ -431,5 +646,7 @@ main(int argc, char **argv)
     g_test_add_func("/release/cut-lines", test_cut_lines);
     g_test_add_func("/release/refused", test_refused);
     g_test_add_func("/release/rebuild-bad", test_rebuild_bad);
+    g_test_add_func("/release/after-quit", test_after_quit);
+    g_test_add_func("/release/helo-shared", test_helo_shared);
     return g_test_run();
 }

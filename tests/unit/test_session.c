@@ -1339,6 +1339,75 @@ test_mid_session(void)
     run_free(&r);
 }
 
+/*
+ * Issue 10: the session copies the exceptions in one block with their
+ * strings; the caller's may go right after smtpx_session_new.  The rule
+ * "*.lists.example.org -> *" backs any author for a list's envelope (as
+ * test_authorship.c's /authorship/exception shows on the judge alone).
+ */
+static void
+exception_session(gboolean with_rules, gboolean *out_forged, char **out_rule)
+{
+    smtpx_exception_t rules[2];
+    char *strings[4];
+    smtpx_config_t cfg;
+    run_t r;
+    const smtpx_event_t *m;
+    guint i;
+
+    strings[0] = g_strdup("other.example");
+    strings[1] = g_strdup("other.example");
+    strings[2] = g_strdup("*.lists.example.org");
+    strings[3] = g_strdup("*");
+    rules[0].envelope_domain = strings[0];
+    rules[0].author_domain = strings[1];
+    rules[1].envelope_domain = strings[2];
+    rules[1].author_domain = strings[3];
+    smtpx_config_init(&cfg);
+    if (with_rules) {
+        cfg.exceptions = rules;
+        cfg.n_exceptions = G_N_ELEMENTS(rules);
+    }
+    run_init_cfg(&r, &cfg);
+    for (i = 0; i < G_N_ELEMENTS(strings); i++) {
+        memset(strings[i], 'x', strlen(strings[i]));
+        g_free(strings[i]);
+    }
+    memset(rules, 0, sizeof rules);
+    feed1(&r, S, "220 mx\r\n");
+    feed1(&r, C, "EHLO lists.example.org\r\n");
+    feed1(&r, S, "250 mx\r\n");
+    feed1(&r, C, "MAIL FROM:<bounces@eu.lists.example.org>\r\n");
+    feed1(&r, S, "250 ok\r\n");
+    feed1(&r, C, "RCPT TO:<bob@example.net>\r\n");
+    feed1(&r, S, "250 ok\r\n");
+    feed1(&r, C, "DATA\r\n");
+    feed1(&r, S, "354 go\r\n");
+    feed1(&r, C, "From: alice@example.com\r\n\r\nhi\r\n.\r\n");
+    g_assert_cmpuint(count_kind(r.all, SMTPX_EV_MESSAGE), ==, 1);
+    m = nth_kind(r.all, SMTPX_EV_MESSAGE, 0);
+    g_assert_nonnull(m->message->verdict);
+    *out_forged = m->message->verdict->forged;
+    *out_rule = g_strdup(m->message->verdict->exception_rule);
+    run_free(&r);
+}
+
+static void
+test_exceptions_copied(void)
+{
+    gboolean forged;
+    char *rule;
+
+    exception_session(TRUE, &forged, &rule);
+    g_assert_false(forged);
+    g_assert_cmpstr(rule, ==, "*.lists.example.org -> *");
+    g_free(rule);
+    /* Without the rule, example.com is not backed by the list's envelope. */
+    exception_session(FALSE, &forged, &rule);
+    g_assert_true(forged);
+    g_assert_null(rule);
+}
+
 /* ------------------------------------------------------------------ */
 
 static void
@@ -1657,6 +1726,7 @@ main(int argc, char **argv)
     g_test_add_func("/session/gaps", test_gaps);
     g_test_add_func("/session/mid_session", test_mid_session);
     g_test_add_func("/session/transactions", test_transactions);
+    g_test_add_func("/session/exceptions_copied", test_exceptions_copied);
     g_test_add_func("/session/status_checks", test_status_checks);
     g_test_add_func("/session/extensions_and_sizes", test_extensions_and_sizes);
     g_test_add_func("/session/queue_limit", test_queue_limit);
