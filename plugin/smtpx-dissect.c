@@ -237,7 +237,8 @@ feed_span(const smtpx_tcp_span_t *sp, void *user)
  * produced nothing; returns the stored record or NULL. */
 static smtpx_record_t *
 analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
-        gboolean decrypted, guint fed_len, guint32 key, const smtpx_record_t **live)
+        gboolean decrypted, guint fed_len, guint32 key, const smtpx_record_t **live,
+        smtpx_session_t **session)
 {
     smtpx_record_t rec, *stored = NULL;
     feed_t f;
@@ -249,6 +250,7 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
     memset(&f, 0, sizeof f);
     f.conv = get_conv(pinfo);
     f.pinfo = pinfo;
+    *session = f.conv->session;
     /* Issue 10: two arrays for every call, made once (nothing the call
      * runs comes back here before it returns). */
     if (!call_events) {
@@ -353,14 +355,17 @@ smtpx_dissect_stream(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree,
 {
     smtpx_record_t *rec;
     const smtpx_record_t *live = NULL;
+    smtpx_session_t *session = NULL;
     guint32 key = smtpx_frames_key(tvb);
 
     if (!PINFO_FD_VISITED(pinfo))
-        rec = analyse(tvb, pinfo, seg, decrypted, fed_len, key, &live);
+        rec = analyse(tvb, pinfo, seg, decrypted, fed_len, key, &live, &session);
     else
         rec = smtpx_frames_find(pinfo, key);
     if (rec)
         show_record(tvb, pinfo, tree, rec, live);
+    /* The live view was the last reader of the session's events. */
+    smtpx_session_feed_done(session);
     return rec;
 }
 

@@ -300,6 +300,15 @@ gboolean smtpx_session_tls(const smtpx_session_t *s);
  */
 gboolean smtpx_session_release(smtpx_session_t *s, smtpx_event_t *ev);
 
+/*
+ * smtpx_session_feed_done - the caller has read the events of the last
+ * feed or gap for the last time: the released ones are freed now, not at
+ * the next feed (issue 10: a finished session gets no next feed, so its
+ * last events would stay until it is freed).  Events not released stay
+ * valid as before.  Does nothing when none are released; s NULL: nothing.
+ */
+void smtpx_session_feed_done(smtpx_session_t *s);
+
 /* What smtpx_event_rebuild needs besides the bytes: the event's own
  * members that its bytes do not give (copied from the event the session
  * handed out, or kept by the caller). */

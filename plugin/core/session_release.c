@@ -104,6 +104,13 @@ hand_over_command(smtpx_session_t *s, smtpx_event_t *ev)
 }
 
 void
+smtpx_session_feed_done(smtpx_session_t *s)
+{
+    if (s)
+        sess_free_released(s);
+}
+
+void
 sess_free_released(smtpx_session_t *s)
 {
     guint i;

@@ -116,6 +116,8 @@ LLVMFuzzerTestOneInput(const guint8 *data, size_t size)
         touch(events);
         if (frame & 1)
             release_all(s, events, data + pos);
+        if (frame & 2)
+            smtpx_session_feed_done(s);     /* as the glue does */
         pos += n;
         frame++;
         ts.nsecs += 1000;

@@ -253,6 +253,9 @@ run(const step_t *steps, gsize n_steps, gsize piece, gboolean release, const smt
                 }
             }
             g_ptr_array_unref(evs);
+            /* As the glue does: what was released goes right away. */
+            if (release)
+                smtpx_session_feed_done(s);
         }
     }
     for (j = 0; j < out->payloads->len; j++)
