@@ -100,12 +100,13 @@ const smtpx_exception_t *smtpx_exceptions_get(gsize *n);
 /* ---- smtpx-frames.c: per-frame records ---------------------------------- */
 
 /*
- * What one dissector call on the first pass produced (file scope).  One
- * wmem block per record: the record, then its n_events events packed
- * (smtpx-frames.c: a few octets each, with the bytes of the commands and
+ * What one dissector call on the first pass produced.  It is stored packed
+ * for the file (smtpx-frames.c: a header of a few octets, then its
+ * n_events events, a few octets each, with the bytes of the commands and
  * replies that are made again on each showing and are not the frame's
  * own; issue 10: a finished transaction keeps a few bytes per event, not
- * the session's parsed events).  Records do not move once stored.
+ * the session's parsed events), and does not move once stored.  This is
+ * its header decoded, in packet scope (smtpx_frames_store, _find, _get).
  */
 typedef struct smtpx_record {
     guint32  n_events;
@@ -118,6 +119,8 @@ typedef struct smtpx_record {
                                   decrypted) */
     guint8   starttls;         /* STARTTLS was accepted in this call */
     guint8   catchup;          /* made by the catch-up postdissector */
+    const guint8 *stored;      /* the stored record (file scope): who it is */
+    const guint8 *packed;      /* its events, packed */
 } smtpx_record_t;
 
 /* A record as it is shown: the stored record's members, then n_events
@@ -225,6 +228,9 @@ typedef struct {
     guint32  seq;
     guint32  ack;
     guint16  flags;     /* SMTPX_TCP_* (tcpstream.h) */
+    gboolean catchup;   /* the catch-up postdissector calls, with the TCP
+                           payload at payload_offset of the frame */
+    guint    payload_offset;
 } smtpx_segment_info_t;
 
 int dissect_smtpx(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void *data);

@@ -205,7 +205,6 @@ dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
 {
     smtpx_segment_info_t seg;
     tvbuff_t *ptvb;
-    smtpx_record_t *rec;
     guint offset, len;
 
     if (!active)
@@ -217,10 +216,8 @@ dissect_smtpx_catchup(tvbuff_t *tvb, packet_info *pinfo, proto_tree *tree, void 
     if (!segment_from_bytes(tvb, pinfo, &seg, &offset, &len))
         return 0;
     ptvb = tvb_new_subset_length(tvb, (gint)offset, (gint)len);
-    rec = smtpx_dissect_stream(ptvb, pinfo, tree, &seg, FALSE, tvb_captured_length(ptvb));
-    if (rec) {
-        rec->catchup = TRUE;
-        rec->payload_offset = offset;
-    }
+    seg.catchup = TRUE;
+    seg.payload_offset = offset;
+    smtpx_dissect_stream(ptvb, pinfo, tree, &seg, FALSE, tvb_captured_length(ptvb));
     return 0;
 }

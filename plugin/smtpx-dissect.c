@@ -293,6 +293,8 @@ analyse(tvbuff_t *tvb, packet_info *pinfo, const smtpx_segment_info_t *seg,
     }
     rec.base = f.base;
     rec.key = key;
+    rec.catchup = seg && seg->catchup;
+    rec.payload_offset = seg && seg->catchup ? seg->payload_offset : 0;
     rec.starttls = !was_accepted && smtpx_session_starttls_accepted(f.conv->session);
     /* A call that produced nothing stores nothing (issue 14: a frame's
      * record is not kept for bytes that are only carried on, such as the

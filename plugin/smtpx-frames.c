@@ -11,9 +11,11 @@
  * frame over only on the first pass), so records are found again by a key
  * of their bytes, in order, not by counting calls.
  *
- * Memory (issue 10): each record is one file scope block, its events
- * packed behind it, so a record costs one allocation and never moves; the
- * index holds 12 octets per record, no proto_data entry per frame.
+ * Memory (issue 10): each record is packed (a header of a few octets,
+ * then its events) into one GStringChunk for the file, so it costs no
+ * allocation of its own and never moves; the index holds 12 octets per
+ * record, no proto_data entry per frame.  What callers get is the header
+ * decoded into packet scope, pointing at the stored bytes.
  */
 #define WS_BUILD_DLL
 #include <wireshark.h>
@@ -33,7 +35,7 @@ typedef struct {
     guint next;                /* index after the last record found */
     guint n_shown;             /* records shown, in shown[] */
     guint cap_shown;
-    const smtpx_record_t **shown;
+    const guint8 **shown;      /* smtpx_record_t.stored of each */
 } frame_state_t;
 
 /* The frame's state; create: make it when there is none (else NULL). */
@@ -57,7 +59,10 @@ frame_state(packet_info *pinfo, gboolean create)
  * order, so a record is appended; a frame's records lie side by side.
  */
 static GArray *index_frames;     /* guint32: the record's frame number */
-static GPtrArray *index_records; /* smtpx_record_t *, file scope */
+static GPtrArray *index_records; /* const guint8 *: the stored record */
+/* The stored records, packed one after another in large blocks (no
+ * allocation header, no alignment per record). */
+static GStringChunk *store;
 
 void
 smtpx_frames_cleanup(void)
@@ -69,6 +74,10 @@ smtpx_frames_cleanup(void)
     if (index_records) {
         g_ptr_array_free(index_records, TRUE);
         index_records = NULL;
+    }
+    if (store) {
+        g_string_chunk_free(store);
+        store = NULL;
     }
 }
 
@@ -110,7 +119,7 @@ records_of(const packet_info *pinfo, guint *n)
 }
 
 static void
-index_add(const packet_info *pinfo, smtpx_record_t *rec)
+index_add(const packet_info *pinfo, const guint8 *rec)
 {
     guint32 frame = pinfo->num;
     guint at;
@@ -125,11 +134,11 @@ index_add(const packet_info *pinfo, smtpx_record_t *rec)
     if (at > 0 && g_array_index(index_frames, guint32, at - 1) > frame) {
         at = lower_bound(frame + 1);
         g_array_insert_val(index_frames, at, frame);
-        g_ptr_array_insert(index_records, (gint)at, rec);
+        g_ptr_array_insert(index_records, (gint)at, (gpointer)(gsize)rec);
         return;
     }
     g_array_append_val(index_frames, frame);
-    g_ptr_array_add(index_records, rec);
+    g_ptr_array_add(index_records, (gpointer)(gsize)rec);
 }
 
 /* A word into the key (a 64-bit multiply and fold). */
@@ -509,12 +518,72 @@ unpack(const guint8 *p, cev_t *c)
     return p;
 }
 
+/* A stored record's header, before its events (issue 10: a few octets
+ * instead of a 24-octet struct): octet 0 RH_* flags, then n_events and
+ * base (varints), key (4 octets), frame_offset (varint, with
+ * RH_FRAME_OFFSET; else G_MAXUINT32), payload_offset (varint, with
+ * RH_CATCHUP). */
+#define RH_STARTTLS     0x01
+#define RH_CATCHUP      0x02
+#define RH_FRAME_OFFSET 0x04
+
+/* The most a header takes. */
+#define RH_MAX (1 + 10 + 10 + 4 + 10 + 10)
+
+static guint8 *
+pack_header(guint8 *p, const smtpx_record_t *rec, guint n_events)
+{
+    guint8 *b0 = p++;
+
+    *b0 = (rec->starttls ? RH_STARTTLS : 0) | (rec->catchup ? RH_CATCHUP : 0) |
+          (rec->frame_offset != G_MAXUINT32 ? RH_FRAME_OFFSET : 0);
+    p = put_varint(p, n_events);
+    p = put_varint(p, rec->base);
+    memcpy(p, &rec->key, sizeof rec->key);
+    p += sizeof rec->key;
+    if (*b0 & RH_FRAME_OFFSET)
+        p = put_varint(p, rec->frame_offset);
+    if (*b0 & RH_CATCHUP)
+        p = put_varint(p, rec->payload_offset);
+    return p;
+}
+
+/* The stored record at stored, its header decoded (packet scope). */
+static smtpx_record_t *
+unpack_header(packet_info *pinfo, const guint8 *stored)
+{
+    smtpx_record_t *rec = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_record_t);
+    const guint8 *p = stored + 1;
+    guint64 v;
+
+    rec->stored = stored;
+    rec->starttls = (*stored & RH_STARTTLS) != 0;
+    rec->catchup = (*stored & RH_CATCHUP) != 0;
+    p = get_varint(p, &v);
+    rec->n_events = (guint32)v;
+    p = get_varint(p, &v);
+    rec->base = (guint32)v;
+    memcpy(&rec->key, p, sizeof rec->key);
+    p += sizeof rec->key;
+    rec->frame_offset = G_MAXUINT32;
+    if (*stored & RH_FRAME_OFFSET) {
+        p = get_varint(p, &v);
+        rec->frame_offset = (guint32)v;
+    }
+    if (*stored & RH_CATCHUP) {
+        p = get_varint(p, &v);
+        rec->payload_offset = (guint32)v;
+    }
+    rec->packed = p;
+    return rec;
+}
+
 smtpx_record_t *
 smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
                    const smtpx_frames_event_t *events, guint n_events)
 {
-    smtpx_record_t *copy;
-    guint8 *block, *scratch, *p;
+    const guint8 *stored;
+    guint8 *scratch, *p;
     gsize n_bytes = 0, packed;
     guint i, flen;
     guint8 *frame_held = wmem_alloc0(SMTPX_PACKET_POOL(pinfo), n_events + 1);
@@ -530,8 +599,8 @@ smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
     }
     /* Packed into packet scope first, then kept at its exact size. */
     scratch = (guint8 *)wmem_alloc(SMTPX_PACKET_POOL(pinfo),
-                                   (gsize)n_events * PK_MAX_EVENT + n_bytes + 1);
-    p = scratch;
+                                   RH_MAX + (gsize)n_events * PK_MAX_EVENT + n_bytes + 1);
+    p = pack_header(scratch, rec, n_events);
     for (i = 0; i < n_events; i++) {
         smtpx_event_t *ev = events[i].ev;
 
@@ -554,16 +623,16 @@ smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
         }
     }
     packed = (gsize)(p - scratch);
-    block = (guint8 *)wmem_alloc(wmem_file_scope(), sizeof(smtpx_record_t) + packed);
-    copy = (smtpx_record_t *)(void *)block;
-    *copy = *rec;
-    copy->n_events = n_events;
-    memcpy(block + sizeof(smtpx_record_t), scratch, packed);
+    if (!store)
+        store = g_string_chunk_new(64 * 1024);
+    /* A copy that never moves (the chunk adds a NUL nobody reads). */
+    stored = (const guint8 *)g_string_chunk_insert_len(store, (const gchar *)scratch,
+                                                       (gssize)packed);
     for (i = 0; i < n_events; i++) {
         smtpx_event_t *ev = events[i].ev;
 
         if (slots[i] != G_MAXSIZE && ev->kind == SMTPX_EV_COMMAND)
-            ev->command->user = block + sizeof(smtpx_record_t) + slots[i];
+            ev->command->user = (gpointer)(gsize)(stored + slots[i]);
         /* The command this reply answers learns its response frame. */
         if (ev->kind == SMTPX_EV_REPLY && ev->reply && ev->reply->answered_user) {
             guint32 rf = ev->frame;
@@ -571,8 +640,8 @@ smtpx_frames_store(packet_info *pinfo, const smtpx_record_t *rec,
             memcpy(ev->reply->answered_user, &rf, sizeof rf);
         }
     }
-    index_add(pinfo, copy);
-    return copy;
+    index_add(pinfo, stored);
+    return unpack_header(pinfo, stored);
 }
 
 /* Rebuilt events of one view go when the packet's memory goes. */
@@ -644,7 +713,7 @@ const smtpx_record_t *
 smtpx_frames_view(packet_info *pinfo, const smtpx_record_t *stored)
 {
     smtpx_record_view_t *v = wmem_new0(SMTPX_PACKET_POOL(pinfo), smtpx_record_view_t);
-    const guint8 *p = (const guint8 *)(stored + 1);
+    const guint8 *p = stored->packed;
     smtpx_event_t **events = wmem_alloc0_array(SMTPX_PACKET_POOL(pinfo), smtpx_event_t *,
                                                stored->n_events + 1);
     guint8 *in_tvb = (guint8 *)wmem_alloc0(SMTPX_PACKET_POOL(pinfo), stored->n_events + 1);
@@ -694,7 +763,8 @@ smtpx_frames_find(packet_info *pinfo, guint32 key)
         return NULL;
     st = frame_state(pinfo, TRUE);
     for (i = st->next; i < n; i++) {
-        smtpx_record_t *rec = (smtpx_record_t *)g_ptr_array_index(index_records, at + i);
+        const guint8 *stored = (const guint8 *)g_ptr_array_index(index_records, at + i);
+        smtpx_record_t *rec = unpack_header(pinfo, stored);
 
         if (!rec->catchup && rec->key == key) {
             st->next = i + 1;
@@ -718,7 +788,8 @@ smtpx_frames_get(packet_info *pinfo, guint i)
 {
     guint n, at = records_of(pinfo, &n);
 
-    return i < n ? (smtpx_record_t *)g_ptr_array_index(index_records, at + i) : NULL;
+    return i < n ? unpack_header(pinfo, (const guint8 *)g_ptr_array_index(index_records, at + i))
+                 : NULL;
 }
 
 gboolean
@@ -730,16 +801,16 @@ smtpx_frames_shown(packet_info *pinfo, const smtpx_record_t *rec, gboolean mark)
     if (!st)
         return FALSE;
     for (i = 0; i < st->n_shown; i++)
-        if (st->shown[i] == rec)
+        if (st->shown[i] == rec->stored)
             return TRUE;
     if (!mark)
         return FALSE;
     if (st->n_shown == st->cap_shown) {
         st->cap_shown = st->cap_shown ? st->cap_shown * 2 : 4;
-        st->shown = (const smtpx_record_t **)wmem_realloc(SMTPX_PACKET_POOL(pinfo), st->shown,
-                                                          st->cap_shown * sizeof *st->shown);
+        st->shown = (const guint8 **)wmem_realloc(SMTPX_PACKET_POOL(pinfo), st->shown,
+                                                  st->cap_shown * sizeof *st->shown);
     }
-    st->shown[st->n_shown++] = rec;
+    st->shown[st->n_shown++] = rec->stored;
     return FALSE;
 }
 
