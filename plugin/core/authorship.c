@@ -295,8 +295,9 @@ smtpx_authorship_judge(const smtpx_authorship_input_t *in)
     v->forged = !(j.env_aligned || v->exception || v->dkim_aligned) ||
                 v->ambiguous || v->missing || v->multiple ||
                 v->display_name_spoof || v->lookalike;
-    v->reasons = g_string_free(j.reasons, FALSE);
-    v->notes = g_string_free(j.notes, FALSE);
+    /* Kept while the file is open: at their exact size. */
+    v->reasons = smtpx_string_free_exact(j.reasons);
+    v->notes = smtpx_string_free_exact(j.notes);
 
     smtpx_address_list_free(sender_list);
     g_free(j.judged_domain);

@@ -99,13 +99,18 @@ smtpx_printable(const guint8 *data, gsize len)
             i++;
         }
     }
-    {
-        /* The buffer was sized for the input; give back what escaping did
-         * not use (strings live as long as the capture is open). */
-        gsize n = out->len;
-        char *str = g_string_free(out, FALSE);
-        return g_realloc(str, n + 1);
-    }
+    /* The buffer was sized for the input; give back what escaping did
+     * not use (strings live as long as the capture is open). */
+    return smtpx_string_free_exact(out);
+}
+
+char *
+smtpx_string_free_exact(GString *s)
+{
+    gsize n = s->len;
+    char *str = g_string_free(s, FALSE);
+
+    return g_realloc(str, n + 1);
 }
 
 char *

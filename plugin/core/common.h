@@ -74,6 +74,14 @@ typedef struct {
 char *smtpx_printable(const guint8 *data, gsize len);
 
 /*
+ * smtpx_string_free_exact - frees s and returns its text in a block of
+ * exactly its length + 1 (issue 10: a GString keeps at least 64 octets
+ * and doubling slack, and the core keeps many strings until the file
+ * closes).  s: not NULL.  Returns a NUL-terminated string (g_free() it).
+ */
+char *smtpx_string_free_exact(GString *s);
+
+/*
  * smtpx_printable_ascii_prefix - how many octets data starts with that are
  * printable ASCII (0x20..0x7e): len when all are, else the offset of the
  * first octet that is not.  data: len octets, not NUL-terminated; may be

@@ -365,7 +365,7 @@ smtpx_dkim_author_verdict(const smtpx_verdict_t *v, GPtrArray *results)
     if (!v) {
         av->state = SMTPX_AUTHOR_FORGED;
         av->forged = TRUE;
-        av->reasons = g_string_free(why, FALSE);
+        av->reasons = smtpx_string_free_exact(why);
         return av;
     }
     tricks = v->ambiguous || v->missing || v->multiple || v->display_name_spoof ||
@@ -424,7 +424,7 @@ smtpx_dkim_author_verdict(const smtpx_verdict_t *v, GPtrArray *results)
             g_string_append_printf(why, "; DKIM d=%s: %s (%s)", bad->sig->domain,
                                    smtpx_dkim_result_name(bad->result), bad->reason);
     }
-    av->reasons = g_string_free(why, FALSE);
+    av->reasons = smtpx_string_free_exact(why);
     return av;
 }
 

@@ -6,6 +6,9 @@
  * every word, and the inline helpers of common.h.
  */
 #include <string.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #include "common.h"
 
@@ -152,6 +155,30 @@ test_inline_helpers(void)
     g_free(smtpx_alloc0(0));
 }
 
+/* A string kept at its exact size: the same text, and (glibc) a block far
+ * smaller than the 64 octets a GString starts with. */
+static void
+test_string_free_exact(void)
+{
+    const char *texts[] = { "", "abc", "MAIL FROM gives no domain (203.0.113.25)" };
+    gsize i;
+
+    for (i = 0; i < G_N_ELEMENTS(texts); i++) {
+        GString *s = g_string_new(NULL);
+        char *out;
+
+        g_string_append(s, texts[i]);
+        g_string_append(s, "; padding that is then cut off");
+        g_string_truncate(s, strlen(texts[i]));
+        out = smtpx_string_free_exact(s);
+        g_assert_cmpstr(out, ==, texts[i]);
+#ifdef __GLIBC__
+        g_assert_cmpuint(malloc_usable_size(out), <, strlen(texts[i]) + 1 + 32);
+#endif
+        g_free(out);
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -159,6 +186,7 @@ main(int argc, char **argv)
     g_test_add_func("/common/prefix/every-octet", test_prefix_every_octet);
     g_test_add_func("/common/prefix/pairs", test_prefix_pairs);
     g_test_add_func("/common/prefix/random", test_prefix_random);
+    g_test_add_func("/common/string-free-exact", test_string_free_exact);
     g_test_add_func("/common/printable/escapes", test_printable_escapes);
     g_test_add_func("/common/inline-helpers", test_inline_helpers);
     return g_test_run();
