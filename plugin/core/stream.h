@@ -69,12 +69,14 @@ typedef enum {
     SMTPX_SITEM_CHUNK_END
 } smtpx_stream_item_kind_t;
 
-/* One item.  Offsets are relative to the data given to smtpx_stream_begin. */
+/* One item.  Offsets are relative to the data given to smtpx_stream_begin.
+ * Issue 10: the members are ordered and the flags are bits, so that the
+ * stream's queue of items (stream_internal.h) stays small. */
 typedef struct {
     smtpx_stream_item_kind_t kind;
+    smtpx_eol_t eol;         /* LINE and BODY_LINE: how it ended */
     gsize    offset;         /* first octet in this feed (0 if began_earlier) */
     gsize    length;         /* octets of this feed it covers */
-    gboolean began_earlier;  /* it started in an earlier feed */
 
     /* LINE and BODY_LINE: the content without its line ending.  Points into
      * the feed's data or into the stream; valid until the next call to
@@ -83,19 +85,23 @@ typedef struct {
     gsize    line_len;       /* <= max_line */
     guint64  raw_len;        /* the whole line's octets with its ending, over
                                 all feeds (saturates at G_MAXUINT64) */
-    smtpx_eol_t eol;
-    gboolean cut;            /* longer than max_line: line holds the start */
-    gboolean bare_cr;        /* a CR not followed by LF inside the line */
 
     /* LOOKALIKE */
     const char *pattern;     /* "<LF>.<LF>" and so on; static string */
     const guint8 *follows;   /* the octets right after it in this feed, at
                                 most 200; NULL when none in this feed */
     gsize    follows_len;
-    gboolean follows_command;/* follows starts with an SMTP command verb */
 
     /* BODY_LINE..CHUNK_END: message octets so far after unstuffing. */
     guint64  size;
+
+    guint    began_earlier : 1;  /* it started in an earlier feed */
+    guint    cut : 1;        /* LINE, BODY_LINE: longer than max_line: line
+                                holds the start */
+    guint    bare_cr : 1;    /* LINE, BODY_LINE: a CR not followed by LF
+                                inside the line */
+    guint    follows_command : 1; /* LOOKALIKE: follows starts with an SMTP
+                                command verb */
 } smtpx_stream_item_t;
 
 typedef struct smtpx_stream smtpx_stream_t;

@@ -40,9 +40,11 @@ typedef enum {
     D_CR         /* a CR inside a line, pending: CRLF or a bare CR? */
 } data_state_t;
 
+/* Issue 10: the members are ordered, and the flags nobody points at are
+ * bits, so that no padding is kept and the whole stays a small block for
+ * malloc (stream.c checks its size). */
 struct smtpx_stream {
     gsize max_line;
-    smtpx_stream_mode_t mode;
 
     /* The current feed. */
     const guint8 *data;
@@ -52,43 +54,28 @@ struct smtpx_stream {
 
     /* Items waiting to be returned (a ring). */
     smtpx_stream_item_t queue[QUEUE_CAP];
-    guint q_head;
-    guint q_count;
 
     /* LINES mode: the line in progress. */
     GByteArray *lbuf;        /* its first max_line + 1 octets */
-    gboolean l_active;       /* octets of a line were seen */
     guint64  l_start_feed;   /* feed where the line began */
     gsize    l_start;        /* its offset in that feed */
     guint64  l_raw;          /* octets before the LF so far */
     guint64  l_ncr;          /* CR octets among them */
-    gboolean l_last_cr;      /* the last of them was CR */
 
     /* Body (DATA and BDAT). */
-    gboolean want_lines;
     GByteArray *bbuf;        /* body line in progress (first max_line + 1) */
-    gboolean b_active;
     guint64  b_start_feed;
     gsize    b_start;
     guint64  b_raw;
     guint64  b_ncr;
-    gboolean b_last_cr;
-    gboolean b_delivered;    /* bbuf was handed out: clear before reuse */
     guint64  size;           /* message octets after unstuffing */
     guint64  text_line_len;  /* current text line, CRLF included */
-    gboolean long_reported;
-    gboolean bare_lf_reported;
-    gboolean bare_cr_reported;
     gsize    body_start;     /* body octets of this feed start here */
 
     /* DATA */
-    data_state_t dstate;
     guint64  term_feed;      /* where the "." of a possible end began */
     gsize    term_start;
-    guint8   win[4];         /* last raw octets, win[0] the latest */
-    guint8   win_here[4];    /* WIN_EARLIER, WIN_HERE or WIN_VIRTUAL */
-    gsize    win_off[4];     /* and its offset there */
-    guint    win_n;          /* valid entries in win */
+    gsize    win_off[4];     /* where each octet of win is (win_here) */
 
     /* BDAT */
     guint64  remaining;
@@ -96,6 +83,24 @@ struct smtpx_stream {
     /* Message content octets (after unstuffing) go here too. */
     smtpx_stream_content_cb content_cb;
     void    *content_user;
+
+    /* The 32-bit members, then the octets and flags. */
+    smtpx_stream_mode_t mode;
+    guint    q_head;
+    guint    q_count;
+    data_state_t dstate;     /* DATA */
+    guint    win_n;          /* DATA: valid entries in win */
+    gboolean long_reported;
+    gboolean bare_lf_reported;
+    gboolean bare_cr_reported;
+    guint8   win[4];         /* DATA: last raw octets, win[0] the latest */
+    guint8   win_here[4];    /* WIN_EARLIER, WIN_HERE or WIN_VIRTUAL */
+    guint    l_active : 1;   /* LINES: octets of a line were seen */
+    guint    l_last_cr : 1;  /* LINES: the last octet so far was CR */
+    guint    want_lines : 1; /* body: BODY_LINE items are wanted */
+    guint    b_active : 1;   /* body: octets of a line were seen */
+    guint    b_last_cr : 1;  /* body: the last octet so far was CR */
+    guint    b_delivered : 1; /* bbuf was handed out: clear before reuse */
 };
 
 /* a + b, saturating at G_MAXUINT64. */
