@@ -289,9 +289,9 @@ smtpx_address_list_parse(const guint8 *value, gsize len)
     lx.s = value ? value : (const guint8 *)"";
     lx.len = len;
     /* Room for the tokens of a usual field at once (a token is at least
-     * one octet): no reallocation while lexing it. */
+     * one octet), in a small block (smtpx_addr_tok_reserve). */
     lx.toks = g_array_sized_new(FALSE, FALSE, sizeof(tok_t),
-                                (guint)MIN(len, 64) + 1);
+                                smtpx_addr_tok_reserve(len));
     lx.content = g_string_new(NULL);
     smtpx_addr_lex(&lx);
 

@@ -54,19 +54,31 @@ typedef enum {
     T_SPECIAL    /* < > : ; @ , \ ] ) */
 } tok_type_t;
 
+/* Issue 10: 48 octets, so that the tokens of a usual field fit in a
+ * block small enough for malloc's thread cache (smtpx_addr_tok_reserve). */
 typedef struct {
-    tok_type_t type;
-    guint8   ch;          /* T_SPECIAL: the character */
-    gboolean sep;         /* CFWS between the previous non-comment token and
-                             this one (comments: unused) */
-    gboolean ws_only;     /* that CFWS held no comment */
     gsize    start, end;  /* raw span in the field body */
     gsize    cstart, clen;/* T_QSTR/T_COMMENT/T_DLIT content in lex->content */
     gsize    match;       /* '<': index of the next '>' token, or NO_INDEX */
     guint32  flags;       /* context-free flags of this token */
-    gboolean has_at;      /* content (QSTR, COMMENT) holds '@' */
-    gboolean has_angle;   /* content holds '<' or '>' */
+    guint8   ch;          /* T_SPECIAL: the character */
+    guint8   type : 4;    /* tok_type_t */
+    guint8   sep : 1;     /* CFWS between the previous non-comment token and
+                             this one (comments: unused) */
+    guint8   ws_only : 1; /* that CFWS held no comment */
+    guint8   has_at : 1;  /* content (QSTR, COMMENT) holds '@' */
+    guint8   has_angle : 1; /* content holds '<' or '>' */
 } tok_t;
+
+/* Tokens to reserve for a field body of len octets: as many as one octet
+ * each, at most what fits in 1024 octets.  glibc's malloc keeps freed
+ * blocks up to that size in a per-thread cache; a larger request first
+ * merges every small freed block of the process (issue 10). */
+static inline guint
+smtpx_addr_tok_reserve(gsize len)
+{
+    return (guint)MIN(len + 1, 1024 / sizeof(tok_t));
+}
 
 /* The lexer's input and output: s[0..len) is the field body. */
 typedef struct {

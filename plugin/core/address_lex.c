@@ -33,6 +33,18 @@ content_add(lex_t *lx, tok_t *t, guint8 c)
     t->flags |= byte_flags(c);
 }
 
+/* Whether t's content holds '@', and '<' or '>'. */
+static void
+scan_at_angle(const lex_t *lx, tok_t *t)
+{
+    gboolean at = t->has_at, angle = t->has_angle;
+
+    smtpx_addr_scan_at_angle((const guint8 *)lx->content->str + t->cstart,
+                             lx->content->len - t->cstart, &at, &angle);
+    t->has_at = at != FALSE;
+    t->has_angle = angle != FALSE;
+}
+
 /* Reads "(...)" from s[i] (an opening parenthesis); returns the index after. */
 static gsize
 lex_comment(lex_t *lx, gsize i, tok_t *t)
@@ -75,9 +87,7 @@ lex_comment(lex_t *lx, gsize i, tok_t *t)
     }
     if (depth > 0)
         t->flags |= SMTPX_ADDR_UNBALANCED_PAREN;
-    smtpx_addr_scan_at_angle((const guint8 *)lx->content->str + t->cstart,
-                             lx->content->len - t->cstart, &t->has_at,
-                             &t->has_angle);
+    scan_at_angle(lx, t);
     if (t->has_at)
         t->flags |= SMTPX_ADDR_AT_IN_COMMENT;
     if (t->has_angle)
@@ -120,9 +130,7 @@ lex_qstring(lex_t *lx, gsize i, tok_t *t)
     }
     if (!closed)
         t->flags |= SMTPX_ADDR_UNBALANCED_QUOTE;
-    smtpx_addr_scan_at_angle((const guint8 *)lx->content->str + t->cstart,
-                             lx->content->len - t->cstart, &t->has_at,
-                             &t->has_angle);
+    scan_at_angle(lx, t);
     return i;
 }
 
@@ -272,7 +280,7 @@ smtpx_addr_lex(lex_t *lx)
             i = lex_word(lx, i, &t);
         }
         t.end = i;
-        t.sep = sep;
+        t.sep = sep != FALSE;
         t.ws_only = sep && ws_only;
         sep = FALSE;
         ws_only = TRUE;

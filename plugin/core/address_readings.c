@@ -367,7 +367,7 @@ readings_of(const guint8 *s, gsize len, guint32 extra,
     lx.s = s ? s : (const guint8 *)"";
     lx.len = s ? len : 0;
     lx.toks = g_array_sized_new(FALSE, FALSE, sizeof(tok_t),
-                                (guint)MIN(lx.len, 64) + 1);
+                                smtpx_addr_tok_reserve(lx.len));
     lx.content = g_string_new(NULL);
     smtpx_addr_lex(&lx);
     read_first_address(&lx, out, extra);
