@@ -88,9 +88,14 @@ struct smtpx_dkim_body {
     gboolean line_content;  /* the current line has canonical content */
     gboolean cr_held;       /* the last octet was a CR */
     gboolean wsp_held;      /* relaxed: WSP since the last content octet */
-    guint8   buf[4096];     /* canonical octets not yet handed to the hash */
+    /* Canonical octets not yet handed to the hash.  Issue 10: small
+     * enough that the whole stays under 1000 octets, a small block for
+     * glibc's malloc (see stream.c). */
+    guint8   buf[768];
     gsize    buf_len;
 };
+G_STATIC_ASSERT(sizeof(struct smtpx_dkim_body) <= 1000);
+
 
 static void
 flush_buf(smtpx_dkim_body_t *b)
@@ -126,7 +131,7 @@ emit(smtpx_dkim_body_t *b, const guint8 *p, gsize n)
         guint64 room = b->limit - b->emitted;
         gsize k = (guint64)n < room ? n : (gsize)room;
 
-        /* Small pieces are gathered: one hash call per few KiB. */
+        /* Small pieces are gathered: one hash call per buffer. */
         if (k > sizeof b->buf - b->buf_len)
             flush_buf(b);
         if (k >= sizeof b->buf) {

@@ -92,7 +92,8 @@ typedef struct {
  * are NULL until their first member. */
 struct smtpx_dkim_msg {
     gsize max_header;
-    GByteArray *hdr;                 /* raw header section, until its end */
+    struct hdr_copy *hdr;            /* raw header section, until its end
+                                        (dkim_msg.c) */
     gint64 time;
     GPtrArray *sigs;                 /* msig_t *, or NULL */
     GPtrArray *authres;              /* smtpx_authres_t *, or NULL */

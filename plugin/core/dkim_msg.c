@@ -11,6 +11,149 @@
 
 #define MAX_FIELDS      1000    /* header fields looked at for h= */
 
+/*
+ * The header section's copy (issue 10).  It is kept in blocks, not one
+ * growing array: glibc's malloc serves a request above 1000 octets from
+ * its large bins, and each such request first merges every small freed
+ * block of the process (malloc_consolidate), which made the copy's growth
+ * a sixth of the core's time.  While the octets pass, the first octets
+ * of each line are compared with the names headers_done reads
+ * (DKIM-Signature, Authentication-Results, ARC-Authentication-Results);
+ * only a section with such a line is put together and split into fields.
+ * A field's name starts a line, so a section without one has no field
+ * headers_done would use.
+ */
+#define HDR_BLOCK 976               /* octets per block: under 1000 in all */
+#define NAME_HEAD 26                /* strlen("ARC-Authentication-Results") */
+
+typedef struct hdr_block {
+    struct hdr_block *next;
+    guint8 data[HDR_BLOCK];
+} hdr_block_t;
+
+typedef struct hdr_copy {
+    hdr_block_t *first, *last;
+    gsize len;                      /* octets kept (in the blocks) */
+    guint8 head[NAME_HEAD];         /* the current line's first octets */
+    guint8 head_n;                  /* how many of them */
+    guint8 last2[2];                /* the last two octets kept */
+    guint prev_cr : 1;              /* the octet kept before was CR */
+    guint named : 1;                /* a line starts with a name above */
+} hdr_copy_t;
+
+static void
+hdr_copy_free(hdr_copy_t *c)
+{
+    hdr_block_t *b, *next;
+
+    if (!c)
+        return;
+    for (b = c->first; b; b = next) {
+        next = b->next;
+        g_free(b);
+    }
+    g_free(c);
+}
+
+/* After the head_n-th octet of a line: does the line start with a name
+ * headers_done reads?  (Each name is checked once, at its length.) */
+static void
+check_head(hdr_copy_t *c)
+{
+    const char *h = (const char *)c->head;
+
+    if ((c->head_n == 14 && g_ascii_strncasecmp(h, "DKIM-Signature", 14) == 0) ||
+        (c->head_n == 22 && g_ascii_strncasecmp(h, "Authentication-Results", 22) == 0) ||
+        (c->head_n == 26 && g_ascii_strncasecmp(h, "ARC-Authentication-Results", 26) == 0))
+        c->named = TRUE;
+}
+
+/* The names at line starts (lines end in CRLF, as headers_done splits). */
+static void
+scan_heads(hdr_copy_t *c, const guint8 *q, gsize k)
+{
+    gsize i = 0;
+
+    while (i < k && !c->named) {
+        /* Each name starts with 'D' or 'A': another line is skipped. */
+        if (c->head_n == 0 && (q[i] | 0x20) != 'd' && (q[i] | 0x20) != 'a')
+            c->head_n = NAME_HEAD;
+        if (c->head_n < NAME_HEAD) {
+            guint8 o = q[i++];
+
+            c->head[c->head_n++] = o;
+            check_head(c);
+            if (o == '\n' && c->prev_cr)
+                c->head_n = 0;
+            c->prev_cr = o == '\r';
+        } else {
+            /* Past the names' length: on to the line's end. */
+            const guint8 *lf = memchr(q + i, '\n', k - i);
+            gsize j;
+
+            if (!lf)
+                break;
+            j = (gsize)(lf - q);
+            if (j > 0 ? q[j - 1] == '\r' : c->prev_cr)
+                c->head_n = 0;
+            c->prev_cr = FALSE;
+            i = j + 1;
+        }
+    }
+    if (k > 0)
+        c->prev_cr = q[k - 1] == '\r';
+}
+
+/* k octets onto the end of the copy. */
+static void
+hdr_copy_add(hdr_copy_t *c, const guint8 *q, gsize k)
+{
+    scan_heads(c, q, k);
+    if (k >= 2) {
+        c->last2[0] = q[k - 2];
+        c->last2[1] = q[k - 1];
+    } else if (k == 1) {
+        c->last2[0] = c->last2[1];
+        c->last2[1] = q[0];
+    }
+    while (k > 0) {
+        gsize fill = c->len % HDR_BLOCK, n;
+
+        if (fill == 0) {
+            hdr_block_t *b = g_new(hdr_block_t, 1);
+
+            b->next = NULL;
+            if (c->last)
+                c->last->next = b;
+            else
+                c->first = b;
+            c->last = b;
+        }
+        n = MIN(k, (gsize)HDR_BLOCK - fill);
+        memcpy(c->last->data + fill, q, n);
+        c->len += n;
+        q += n;
+        k -= n;
+    }
+}
+
+/* The first len octets of the copy in one block (g_free). */
+static guint8 *
+hdr_copy_join(const hdr_copy_t *c, gsize len)
+{
+    guint8 *h = g_malloc(len + 1), *p = h;
+    const hdr_block_t *b;
+
+    for (b = c->first; b && len > 0; b = b->next) {
+        gsize n = MIN(len, (gsize)HDR_BLOCK);
+
+        memcpy(p, b->data, n);
+        p += n;
+        len -= n;
+    }
+    return h;
+}
+
 static void
 msig_free(gpointer p)
 {
@@ -34,7 +177,7 @@ smtpx_dkim_msg_new(gsize max_header_bytes)
 
     smtpx_dkim_init();
     m->max_header = max_header_bytes ? max_header_bytes : 65536;
-    m->hdr = g_byte_array_new();
+    m->hdr = smtpx_new0(hdr_copy_t);
     m->in_headers = TRUE;
     m->eoh_state = 2;                /* the body start counts as after CRLF */
     return m;
@@ -45,8 +188,7 @@ smtpx_dkim_msg_free(smtpx_dkim_msg_t *m)
 {
     if (!m)
         return;
-    if (m->hdr)
-        g_byte_array_free(m->hdr, TRUE);
+    hdr_copy_free(m->hdr);
     if (m->sigs)
         g_ptr_array_unref(m->sigs);
     if (m->authres)
@@ -81,13 +223,10 @@ md_algo_of(smtpx_dkim_alg_t a)
 /* The header hash of signature s found in field sf (RFC 6376 3.7, 5.4.2:
  * each name of h= takes the last not yet used field of that name). */
 static void
-header_hash(smtpx_dkim_msg_t *m, msig_t *s, field_t *fields, guint nf,
-            const field_t *sf)
+header_hash(const guint8 *h, msig_t *s, field_t *fields, guint nf, const field_t *sf)
 {
-    const guint8 *h = m->hdr->data;
     GByteArray *buf = g_byte_array_new();
     guint i, j;
-    gcry_md_hd_t md;
     const GPtrArray *sh = s->sig->signed_headers;
 
     for (j = 0; j < nf; j++)
@@ -123,26 +262,51 @@ header_hash(smtpx_dkim_msg_t *m, msig_t *s, field_t *fields, guint nf,
         smtpx_dkim_canon_header(s->sig->header_canon, own->data, own->len, FALSE, buf);
         g_byte_array_free(own, TRUE);
     }
-    if (gcry_md_open(&md, md_algo_of(s->sig->alg), 0) == 0) {
-        gcry_md_write(md, buf->data, buf->len);
-        s->hhash_len = (guint8)MIN(gcry_md_get_algo_dlen(md_algo_of(s->sig->alg)),
-                                   MSIG_HASH_MAX);
-        memcpy(s->hhash, gcry_md_read(md, 0), s->hhash_len);
-        gcry_md_close(md);
-    } else {
-        s->hash_error = "the hash could not be computed";
+    /* Issue 10: in one call, with no hash context to allocate (the
+     * context is over 1000 octets, which costs glibc's malloc a merge of
+     * every small freed block). */
+    {
+        int algo = md_algo_of(s->sig->alg);
+        guint8 digest[64];
+        gcry_buffer_t iov;
+
+        memset(&iov, 0, sizeof iov);
+        iov.size = buf->len;
+        iov.len = buf->len;
+        iov.data = buf->data;
+        if (gcry_md_get_algo_dlen(algo) <= sizeof digest &&
+            gcry_md_hash_buffers(algo, 0, digest, &iov, 1) == 0) {
+            s->hhash_len = (guint8)MIN(gcry_md_get_algo_dlen(algo), MSIG_HASH_MAX);
+            memcpy(s->hhash, digest, s->hhash_len);
+        } else {
+            s->hash_error = "the hash could not be computed";
+        }
     }
     g_byte_array_free(buf, TRUE);
 }
 
-/* The header section ended (hdr holds it, final empty line excluded). */
+/* The header section ended: its first len octets in the copy, final
+ * empty line excluded.  The copy goes. */
 static void
-headers_done(smtpx_dkim_msg_t *m)
+headers_done(smtpx_dkim_msg_t *m, gsize len)
 {
-    const guint8 *h = m->hdr->data;
-    gsize len = m->hdr->len, i = 0;
-    GArray *fa = g_array_new(FALSE, TRUE, sizeof(field_t));
+    hdr_copy_t *c = m->hdr;
+    guint8 *h;
+    gsize i = 0;
+    GArray *fa;
     guint k;
+
+    m->hdr = NULL;
+    m->in_headers = FALSE;
+    if (!c->named) {
+        /* No field here is one headers_done reads. */
+        hdr_copy_free(c);
+        return;
+    }
+    h = hdr_copy_join(c, MIN(len, c->len));
+    len = MIN(len, c->len);
+    hdr_copy_free(c);
+    fa = g_array_new(FALSE, TRUE, sizeof(field_t));
 
     /* Split into fields: a line starting with WSP continues the field. */
     while (i < len && fa->len < MAX_FIELDS) {
@@ -206,7 +370,7 @@ headers_done(smtpx_dkim_msg_t *m)
                 s->hash_error = "the header section is longer than the "
                                 "analysis limit (smtpx.max_header_bytes)";
             } else if (s->sig->ok) {
-                header_hash(m, s, (field_t *)(void *)fa->data, fa->len, f);
+                header_hash(h, s, (field_t *)(void *)fa->data, fa->len, f);
                 s->body = smtpx_dkim_body_new(s->sig->body_canon,
                                               md_algo_of(s->sig->alg),
                                               s->sig->has_l ? s->sig->l : G_MAXUINT64);
@@ -226,9 +390,7 @@ headers_done(smtpx_dkim_msg_t *m)
     }
     g_array_free(fa, TRUE);
     /* Only the hashes are kept (DESIGN.md: no whole-message copies). */
-    g_byte_array_free(m->hdr, TRUE);
-    m->hdr = NULL;
-    m->in_headers = FALSE;
+    g_free(h);
 }
 
 static void
@@ -259,7 +421,7 @@ hdr_append(smtpx_dkim_msg_t *m, const guint8 *q, gsize k)
         m->hdr_overflow = TRUE;
     }
     if (k)
-        g_byte_array_append(m->hdr, q, (guint)k);
+        hdr_copy_add(m->hdr, q, k);
 }
 
 void
@@ -301,17 +463,18 @@ smtpx_dkim_msg_feed(smtpx_dkim_msg_t *m, const guint8 *p, gsize n)
             break;
         }
         if (m->eoh_state == 4) {
+            gsize keep;
+
             hdr_append(m, p + run, i - 1 - run);
             /* Drop the empty line's CRLF (and the CRLF before it, which
              * ends the last field, so that the copy ends in a field). */
+            keep = m->hdr->len;
             if (!m->hdr_overflow) {
-                gsize keep = m->hdr->len >= 1 ? m->hdr->len - 1 : 0;
-
-                g_byte_array_set_size(m->hdr, (guint)keep);
-                if (m->hdr->len >= 2)
-                    g_byte_array_set_size(m->hdr, m->hdr->len - 2);
+                keep = keep >= 1 ? keep - 1 : 0;
+                if (keep >= 2)
+                    keep -= 2;
             }
-            headers_done(m);
+            headers_done(m, keep);
             run = i;
             break;
         }
@@ -339,11 +502,12 @@ smtpx_dkim_msg_end(smtpx_dkim_msg_t *m, gboolean complete, gint64 time_secs)
     if (m->in_headers) {
         /* No empty line: the whole message is header section, the body
          * is empty (RFC 5322 3.5 allows no body). */
-        if (!m->hdr_overflow && m->hdr->len >= 2 &&
-            m->hdr->data[m->hdr->len - 2] == '\r' &&
-            m->hdr->data[m->hdr->len - 1] == '\n')
-            g_byte_array_set_size(m->hdr, m->hdr->len - 2);
-        headers_done(m);
+        gsize keep = m->hdr->len;
+
+        if (!m->hdr_overflow && keep >= 2 && m->hdr->last2[0] == '\r' &&
+            m->hdr->last2[1] == '\n')
+            keep -= 2;
+        headers_done(m, keep);
     }
     m->ended = TRUE;
     m->complete = complete && !m->lost;

@@ -907,6 +907,68 @@ test_authres(void)
     }
 }
 
+/* ---- which header fields the verifier reads ------------------------------ */
+
+/* Issue 10: the header section is kept in blocks and only put together
+ * when a line starts with a name the verifier reads; those names must be
+ * found wherever they stand and however the octets are cut. */
+static void
+test_header_names(void)
+{
+    static const gsize steps[] = { 0, 1, 2, 5, 7, 13, 977 };
+    GString *filler = g_string_new(NULL);
+    char *behind, *lower, *folded, *named;
+    guint i, j;
+
+    /* Over two blocks of other fields before the signature, some of them
+     * starting with D or A like the names read. */
+    for (i = 0; i < 40; i++)
+        g_string_append_printf(filler, "%s: value %u of a field the signature does not cover\r\n",
+                               i % 3 == 0 ? "Date-Like" : (i % 3 == 1 ? "A-Field" : "X-Filler"),
+                               i);
+    behind = g_strconcat(filler->str, msg_rsa_relaxed, NULL);
+    /* Relaxed header canonicalization lower-cases field names. */
+    lower = edit(msg_rsa_relaxed, "DKIM-Signature:", "dkim-SIGNATURE:");
+    for (j = 0; j < G_N_ELEMENTS(steps); j++) {
+        smtpx_dkim_keys_t *k = keys_with(KEYNAME_TEST, key_rsa, 7);
+
+        g_assert_cmpint(result_of(behind, strlen(behind), steps[j], k, 0, NULL, NULL), ==,
+                        SMTPX_DKIM_PASS);
+        g_assert_cmpint(result_of(lower, strlen(lower), steps[j], k, 0, NULL, NULL), ==,
+                        SMTPX_DKIM_PASS);
+        smtpx_dkim_keys_free(k);
+    }
+    /* Authentication-Results fields after the filler, cut anywhere. */
+    named = g_strconcat(filler->str, "ARC-Authentication-Results: i=1; mx.example.org; dkim=pass\r\n",
+                        "X-Other: 1\r\n", "authentication-results: mx.example.org; spf=pass\r\n",
+                        "Subject: x\r\n\r\nbody\r\n", NULL);
+    for (j = 0; j < G_N_ELEMENTS(steps); j++) {
+        smtpx_dkim_msg_t *m = run(named, strlen(named), steps[j]);
+        const GPtrArray *ar = smtpx_dkim_msg_authres(m);
+
+        g_assert_nonnull(ar);
+        g_assert_cmpuint(ar->len, ==, 2);
+        g_assert_cmpuint(smtpx_dkim_msg_n_sigs(m), ==, 0);
+        smtpx_dkim_msg_free(m);
+    }
+    g_free(named);
+    /* A name that does not start a field is not a signature: inside
+     * another name, or on a continuation line. */
+    folded = g_strconcat(filler->str, "X-DKIM-Signature: v=1\r\n", "Comments: a\r\n",
+                         " DKIM-Signature: v=1; a=rsa-sha256; d=x; s=y; h=from; bh=; b=\r\n",
+                         "From: a@b.example\r\n\r\nbody\r\n", NULL);
+    for (j = 0; j < G_N_ELEMENTS(steps); j++) {
+        smtpx_dkim_msg_t *m = run(folded, strlen(folded), steps[j]);
+
+        g_assert_cmpuint(smtpx_dkim_msg_n_sigs(m), ==, 0);
+        smtpx_dkim_msg_free(m);
+    }
+    g_free(folded);
+    g_free(behind);
+    g_free(lower);
+    g_string_free(filler, TRUE);
+}
+
 /* ---- the author verdict ------------------------------------------------- */
 
 static smtpx_author_verdict_t *
@@ -1186,6 +1248,7 @@ main(int argc, char **argv)
     g_test_add_func("/dkim/verify_dkimpy_two", test_verify_dkimpy_two);
     g_test_add_func("/dkim/verify_attacks", test_verify_attacks);
     g_test_add_func("/dkim/verify_incomplete", test_verify_incomplete);
+    g_test_add_func("/dkim/header_names", test_header_names);
     g_test_add_func("/dkim/verify_expired", test_verify_expired);
     g_test_add_func("/dkim/keyfile_lines", test_keyfile_lines);
     g_test_add_func("/dkim/keyfile_load", test_keyfile_load);
