@@ -43,15 +43,6 @@ is_wsp(guint8 c)
     return c == ' ' || c == '\t';
 }
 
-static void
-field_free(gpointer p)
-{
-    smtpx_header_field_t *f = p;
-
-    g_free(f->name);
-    g_free(f->value);
-    g_free(f);
-}
 
 smtpx_headers_t *
 smtpx_headers_new(gsize max_bytes)
@@ -61,7 +52,8 @@ smtpx_headers_new(gsize max_bytes)
     /* 0 acts as 1; the cap keeps every kept length within a GByteArray's
      * guint (far above any sensible preference). */
     h->max_bytes = CLAMP(max_bytes, 1, G_MAXUINT / 2);
-    h->fields = g_ptr_array_new_with_free_func(field_free);
+    /* Issue 10: a field is one block, its name and value behind it. */
+    h->fields = g_ptr_array_new_with_free_func(g_free);
     return h;
 }
 
@@ -95,8 +87,10 @@ close_field(smtpx_headers_t *h)
     smtpx_header_field_t *f;
     const guint8 *b;
     const guint8 *colon;
-    gsize n, start = 0, name_end, v;
+    gsize n, start = 0, name_end, v, value_len, name_len = 0;
     guint32 flags;
+    const char *name = "";
+    char *shown = NULL;
 
     if (!h->cur)
         return;
@@ -113,11 +107,9 @@ close_field(smtpx_headers_t *h)
     if (memchr(b, '\r', n))
         flags |= SMTPX_HDR_BARE_CR;
 
-    f = smtpx_new0(smtpx_header_field_t);
     colon = n > start ? memchr(b + start, ':', n - start) : NULL;
     if (!colon) {
         flags |= SMTPX_HDR_NO_COLON;
-        f->name = g_strdup("");
         v = start;
     } else {
         gsize c = (gsize)(colon - b);
@@ -135,19 +127,34 @@ close_field(smtpx_headers_t *h)
         for (i = start; i < name_end; i++)
             if (b[i] < 33 || b[i] > 126)
                 flags |= SMTPX_HDR_BAD_NAME;
-        f->name = smtpx_printable(b + start, name_end - start);
+        /* A name without BAD_NAME is printable ASCII: shown as it is. */
+        if (flags & SMTPX_HDR_BAD_NAME) {
+            shown = smtpx_printable(b + start, name_end - start);
+            name = shown;
+            name_len = strlen(shown);
+        } else {
+            name = (const char *)b + start;
+            name_len = name_end - start;
+        }
         v = c + 1;
     }
     while (v < n && is_wsp(b[v]))
         v++;
     if (colon && v == n)
         flags |= SMTPX_HDR_EMPTY_VALUE;
-    f->value_len = n - v;
-    f->value = g_malloc(f->value_len + 1);
-    if (f->value_len)
-        memcpy(f->value, b + v, f->value_len);
-    f->value[f->value_len] = '\0';
+    value_len = n - v;
+    /* One block: the field, its name, its value (both NUL-terminated). */
+    f = g_malloc(sizeof *f + name_len + 1 + value_len + 1);
+    f->name = (char *)(f + 1);
+    memcpy(f->name, name, name_len);
+    f->name[name_len] = '\0';
+    f->value = (guint8 *)f->name + name_len + 1;
+    f->value_len = value_len;
+    if (value_len)
+        memcpy(f->value, b + v, value_len);
+    f->value[value_len] = '\0';
     f->flags = flags;
+    g_free(shown);
     g_ptr_array_add(h->fields, f);
 
     /* One allocation less per field: the buffer serves the next one. */
