@@ -6,7 +6,7 @@
  * segment, as the epan glue does on the first pass; prints key=value lines.
  * It never judges the numbers: tools/bench prints them.
  *
- * Usage: bench_core FEED [--runs N] [--sessions K] [--only S]
+ * Usage: bench_core FEED [--runs N] [--sessions K] [--only S] [--keep-events]
  *        bench_core --header-sweep
  *        bench_core --dkim-sweep
  *   FEED        the file tools/bench writes (build-bench/bench.feed):
@@ -18,6 +18,10 @@
  *               report the best (default 1)
  *   --sessions K  only sessions numbered below K
  *   --only S    only session S (memory of one session)
+ *   --keep-events  keep every event with its session, as the glue did
+ *               before issue 10; by default each event is handed back
+ *               (smtpx_session_release) after its feed and the feed is
+ *               closed (smtpx_session_feed_done), as smtpx-dissect.c does
  *   --header-sweep  no feed file: one synthetic session per header-section
  *               size (16 KiB to 4 MiB); prints "header_sweep_<KiB> = <heap
  *               bytes the session holds> <events>" and max_header_bytes
@@ -321,7 +325,8 @@ typedef struct {
  */
 static G_GNUC_NO_INLINE void
 feed_records(const GArray *recs, smtpx_session_t **sessions,
-             const smtpx_config_t *cfg, GPtrArray *events, counts_t *c)
+             const smtpx_config_t *cfg, GPtrArray *events, counts_t *c,
+             gboolean keep_events)
 {
     guint r, e;
 
@@ -346,6 +351,14 @@ feed_records(const GArray *recs, smtpx_session_t **sessions,
                 c->txns++;
             }
         }
+        if (keep_events)
+            continue;
+        /* What the glue does once a record is stored: every event the
+         * session can make again is handed back (it takes what it can),
+         * and the feed is closed. */
+        for (e = 0; e < events->len; e++)
+            smtpx_session_release(s, g_ptr_array_index(events, e));
+        smtpx_session_feed_done(s);
     }
 }
 
@@ -409,7 +422,7 @@ main(int argc, char **argv)
     counts_t c;
     gsize heap_before, heap_retained = 0;
     long rss_before;
-    gboolean sweep = FALSE, dkim_sweep = FALSE;
+    gboolean sweep = FALSE, dkim_sweep = FALSE, keep_events = FALSE;
 
     for (i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc)
@@ -418,6 +431,8 @@ main(int argc, char **argv)
             below = g_ascii_strtoll(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
             only = g_ascii_strtoll(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--keep-events") == 0)
+            keep_events = TRUE;
         else if (strcmp(argv[i], "--header-sweep") == 0)
             sweep = TRUE;
         else if (strcmp(argv[i], "--dkim-sweep") == 0)
@@ -425,7 +440,7 @@ main(int argc, char **argv)
         else if (argv[i][0] != '-' && path == NULL)
             path = argv[i];
         else {
-            fprintf(stderr, "usage: bench_core FEED [--runs N] [--sessions K] [--only S] | --header-sweep\n");
+            fprintf(stderr, "usage: bench_core FEED [--runs N] [--sessions K] [--only S] [--keep-events] | --header-sweep | --dkim-sweep\n");
             return 2;
         }
     }
@@ -470,7 +485,7 @@ main(int argc, char **argv)
         return 0;
     }
     if (path == NULL || runs < 1) {
-        fprintf(stderr, "usage: bench_core FEED [--runs N] [--sessions K] [--only S] | --header-sweep\n");
+        fprintf(stderr, "usage: bench_core FEED [--runs N] [--sessions K] [--only S] [--keep-events] | --header-sweep | --dkim-sweep\n");
         return 2;
     }
 
@@ -491,7 +506,7 @@ main(int argc, char **argv)
 
         c0 = cpu_seconds();
         t0 = now_seconds();
-        feed_records(recs, sessions, &cfg, events, &c);
+        feed_records(recs, sessions, &cfg, events, &c, keep_events);
         t1 = now_seconds();
         c1 = cpu_seconds();
         if (best < 0 || t1 - t0 < best)
