@@ -42,9 +42,15 @@ printable_lower(const guint8 *data, gsize len)
 static inline gboolean
 span_ieq(const guint8 *p, gsize len, const char *word)
 {
-    gsize n = strlen(word);
+    gsize n;
 
-    return len == n && (n == 0 || g_ascii_strncasecmp((const char *)p, word, n) == 0);
+    /* The first octet first: most words differ there (issue 10). */
+    if (len == 0)
+        return word[0] == '\0';
+    if (g_ascii_tolower(p[0]) != g_ascii_tolower(word[0]))
+        return FALSE;
+    n = strlen(word);
+    return len == n && g_ascii_strncasecmp((const char *)p, word, n) == 0;
 }
 
 /* The functions below keep their short names in the source; these macros

@@ -281,7 +281,9 @@ smtpx_headers_nth(const smtpx_headers_t *h, guint i)
 static gboolean
 name_matches(const smtpx_header_field_t *f, const char *name)
 {
+    /* The first octet first: most names differ there (issue 10). */
     return !(f->flags & SMTPX_HDR_NO_COLON) &&
+           g_ascii_tolower(f->name[0]) == g_ascii_tolower(name[0]) &&
            g_ascii_strcasecmp(f->name, name) == 0;
 }
 
