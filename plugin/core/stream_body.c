@@ -209,15 +209,16 @@ data_step(smtpx_stream_t *st)
         const guint8 *p = st->data + st->pos;
         gsize avail = st->len - st->pos;
 
-        if (!st->want_lines && (st->dstate == D_TEXT ||
-                                (st->dstate == D_BOL && p[0] != '.'))) {
-            /* Fast path past the header section: a whole line with its
-             * CRLF in this feed, no CR or LF inside, not ending in "."
-             * (so no look-alike of the end of data can be in it), not
-             * longer than the text line limit (or that was reported):
-             * all of it is content, and the next octet is at a line
-             * start.  In D_TEXT the line must be non-empty (the octet
-             * before it, in the window, might be a "."). */
+        if (st->dstate == D_TEXT || (st->dstate == D_BOL && p[0] != '.')) {
+            /* Fast path: a whole line with its CRLF in this feed, no CR
+             * or LF inside, not ending in "." (so no look-alike of the
+             * end of data can be in it), not longer than the text line
+             * limit (or that was reported): all of it is content, and the
+             * next octet is at a line start.  In D_TEXT the line must be
+             * non-empty (the octet before it, in the window, might be a
+             * ".").  In the header section the line is handed out too, as
+             * the octets one by one would (issue 10: one content call per
+             * line, not four). */
             const guint8 *lf = memchr(p, '\n', avail);
             gsize n = lf ? (gsize)(lf - p) : 0;
 
@@ -232,6 +233,10 @@ data_step(smtpx_stream_t *st)
                 if (st->content_cb)
                     st->content_cb(st->content_user, p, m);
                 st->text_line_len = 0;
+                if (st->want_lines) {
+                    body_line_octets(st, p, n, st->pos, TRUE);  /* with its CR */
+                    body_line_end(st, st->pos + n);
+                }
                 window_push_run(st, p, m, st->pos);
                 st->dstate = D_BOL;
                 st->pos += m;
