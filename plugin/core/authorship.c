@@ -260,6 +260,62 @@ judge_from_fields(judge_t *j)
                "only the first is judged, readers may show another", j->n_from);
 }
 
+/* The verdict's strings, in one order (verdict_pack). */
+#define VERDICT_STRINGS(v) { &(v)->from_field, &(v)->from_domain, &(v)->org_domain, \
+                             &(v)->envelope_domain, &(v)->envelope_org_domain, \
+                             &(v)->sender, &(v)->reply_to, &(v)->return_path, \
+                             &(v)->exception_rule, &(v)->reasons, &(v)->notes }
+
+/*
+ * Issue 10: a verdict lives until the file closes.  Its strings are put
+ * behind the structure in one block, each once (equal ones are shared:
+ * the organizational domain is often the domain itself), instead of a
+ * dozen small blocks.  Takes v and its strings; returns the new verdict.
+ */
+static smtpx_verdict_t *
+verdict_pack(smtpx_verdict_t *v)
+{
+    char **from[] = VERDICT_STRINGS(v);
+    gsize size = sizeof *v, i, j;
+    smtpx_verdict_t *p;
+    char *at;
+
+    for (i = 0; i < G_N_ELEMENTS(from); i++) {
+        for (j = 0; *from[i] && j < i; j++)
+            if (*from[j] && strcmp(*from[j], *from[i]) == 0)
+                break;
+        if (*from[i] && j == i)
+            size += strlen(*from[i]) + 1;
+    }
+    p = g_malloc(size);
+    *p = *v;
+    at = (char *)(p + 1);
+    {
+        char **to[] = VERDICT_STRINGS(p);
+
+        for (i = 0; i < G_N_ELEMENTS(from); i++) {
+            if (!*from[i])
+                continue;
+            for (j = 0; j < i; j++)
+                if (*from[j] && strcmp(*from[j], *from[i]) == 0)
+                    break;
+            if (j < i) {
+                *to[i] = *to[j];
+            } else {
+                gsize n = strlen(*from[i]) + 1;
+
+                memcpy(at, *from[i], n);
+                *to[i] = at;
+                at += n;
+            }
+        }
+    }
+    for (i = 0; i < G_N_ELEMENTS(from); i++)
+        g_free(*from[i]);
+    g_free(v);
+    return p;
+}
+
 smtpx_verdict_t *
 smtpx_authorship_judge(const smtpx_authorship_input_t *in)
 {
@@ -295,9 +351,14 @@ smtpx_authorship_judge(const smtpx_authorship_input_t *in)
     v->forged = !(j.env_aligned || v->exception || v->dkim_aligned) ||
                 v->ambiguous || v->missing || v->multiple ||
                 v->display_name_spoof || v->lookalike;
-    /* Kept while the file is open: at their exact size. */
-    v->reasons = smtpx_string_free_exact(j.reasons);
-    v->notes = smtpx_string_free_exact(j.notes);
+    v->reasons = g_string_free(j.reasons, FALSE);
+    v->notes = g_string_free(j.notes, FALSE);
+    if (v->dkim_domains->len == 0) {
+        g_ptr_array_unref(v->dkim_domains);
+        v->dkim_domains = NULL;
+    }
+    /* Kept while the file is open: one block. */
+    v = verdict_pack(v);
 
     smtpx_address_list_free(sender_list);
     g_free(j.judged_domain);
@@ -314,20 +375,10 @@ smtpx_verdict_free(smtpx_verdict_t *v)
 {
     if (!v)
         return;
-    g_free(v->from_field);
+    /* The strings are in v's block (verdict_pack). */
     if (v->authors)
         smtpx_address_list_free(v->authors);
-    g_free(v->from_domain);
-    g_free(v->org_domain);
-    g_free(v->envelope_domain);
-    g_free(v->envelope_org_domain);
     if (v->dkim_domains)
         g_ptr_array_unref(v->dkim_domains);
-    g_free(v->sender);
-    g_free(v->reply_to);
-    g_free(v->return_path);
-    g_free(v->exception_rule);
-    g_free(v->reasons);
-    g_free(v->notes);
     g_free(v);
 }

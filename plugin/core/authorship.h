@@ -48,7 +48,8 @@ typedef struct {
     char    *org_domain;         /* its organizational domain, or NULL */
     char    *envelope_domain;    /* domain of MAIL FROM (or HELO for <>) */
     char    *envelope_org_domain;
-    GPtrArray *dkim_domains;     /* char *: d= of each DKIM-Signature */
+    GPtrArray *dkim_domains;     /* char *: d= of each DKIM-Signature;
+                                    NULL when there is none */
     char    *sender;             /* Sender, Reply-To, Return-Path bodies,   */
     char    *reply_to;           /* unfolded and printable, or NULL          */
     char    *return_path;
@@ -77,7 +78,8 @@ typedef struct {
 } smtpx_verdict_t;
 
 /* Judges one message.  Never fails; returns a new verdict (free with
- * smtpx_verdict_free). */
+ * smtpx_verdict_free; its strings lie in the verdict's own block, so
+ * they are never freed or replaced one by one). */
 smtpx_verdict_t *smtpx_authorship_judge(const smtpx_authorship_input_t *in);
 void smtpx_verdict_free(smtpx_verdict_t *v);
 
