@@ -148,14 +148,76 @@ mailbox_free(gpointer data)
 {
     smtpx_mailbox_t *mb = data;
 
-    g_free(mb->display_name);
-    g_free(mb->display_name_raw);
-    g_free(mb->local_part);
-    g_free(mb->domain);
-    g_free(mb->address);
-    g_free(mb->group);
-    g_free(mb->comments);
+    if (!mb->one_block) {
+        g_free(mb->display_name);
+        g_free(mb->display_name_raw);
+        g_free(mb->local_part);
+        g_free(mb->domain);
+        g_free(mb->address);
+        g_free(mb->group);
+        g_free(mb->comments);
+    }
     g_free(mb);
+}
+
+/* The mailbox's strings, in one order (mailbox_compact). */
+#define MAILBOX_STRINGS(m) { &(m)->display_name, &(m)->display_name_raw, \
+                             &(m)->local_part, &(m)->domain, &(m)->address, \
+                             &(m)->group, &(m)->comments }
+
+/* mb and its strings in one new block (equal strings once); mb goes. */
+static smtpx_mailbox_t *
+mailbox_compact(smtpx_mailbox_t *mb)
+{
+    char **from[] = MAILBOX_STRINGS(mb);
+    gsize size = sizeof *mb, i, j;
+    smtpx_mailbox_t *c;
+    char *at;
+
+    if (mb->one_block)
+        return mb;
+    for (i = 0; i < G_N_ELEMENTS(from); i++) {
+        for (j = 0; *from[i] && j < i; j++)
+            if (*from[j] && strcmp(*from[j], *from[i]) == 0)
+                break;
+        if (*from[i] && j == i)
+            size += strlen(*from[i]) + 1;
+    }
+    c = g_malloc(size);
+    *c = *mb;
+    c->one_block = TRUE;
+    at = (char *)(c + 1);
+    {
+        char **to[] = MAILBOX_STRINGS(c);
+
+        for (i = 0; i < G_N_ELEMENTS(from); i++) {
+            if (!*from[i])
+                continue;
+            for (j = 0; j < i; j++)
+                if (*from[j] && strcmp(*from[j], *from[i]) == 0)
+                    break;
+            if (j < i) {
+                *to[i] = *to[j];
+            } else {
+                gsize n = strlen(*from[i]) + 1;
+
+                memcpy(at, *from[i], n);
+                *to[i] = at;
+                at += n;
+            }
+        }
+    }
+    mailbox_free(mb);
+    return c;
+}
+
+void
+smtpx_address_list_compact(smtpx_address_list_t *list)
+{
+    guint i;
+
+    for (i = 0; list && i < list->mailboxes->len; i++)
+        list->mailboxes->pdata[i] = mailbox_compact(g_ptr_array_index(list->mailboxes, i));
 }
 
 /* An angle-addr from the '<' at token k: to the matching '>' or, when

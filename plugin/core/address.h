@@ -89,6 +89,8 @@ typedef struct {
                               RFC 2047-decoded, printable, joined by " ";
                               NULL when none (old mailers put the full name
                               there: "a@b.example (A. B.)") */
+    gboolean one_block;    /* internal: the strings lie in the mailbox's
+                              own block (smtpx_address_list_compact) */
 } smtpx_mailbox_t;
 
 typedef struct {
@@ -106,6 +108,14 @@ typedef struct {
  */
 smtpx_address_list_t *smtpx_address_list_parse(const guint8 *value, gsize len);
 void smtpx_address_list_free(smtpx_address_list_t *list);
+
+/*
+ * smtpx_address_list_compact - for a list kept long (issue 10: a verdict's
+ * authors live until the file closes): each mailbox and its strings are
+ * moved into one block, equal strings once.  The values do not change;
+ * the mailbox and string pointers do.  NULL: nothing.
+ */
+void smtpx_address_list_compact(smtpx_address_list_t *list);
 
 /*
  * smtpx_rfc2047_decode - decode encoded-words (RFC 2047 section 2, B and Q

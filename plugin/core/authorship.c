@@ -357,7 +357,8 @@ smtpx_authorship_judge(const smtpx_authorship_input_t *in)
         g_ptr_array_unref(v->dkim_domains);
         v->dkim_domains = NULL;
     }
-    /* Kept while the file is open: one block. */
+    /* Kept while the file is open: one block, and one per author. */
+    smtpx_address_list_compact(v->authors);
     v = verdict_pack(v);
 
     smtpx_address_list_free(sender_list);
