@@ -45,8 +45,8 @@
  * A small warm-up conversation runs before anything is measured, so
  * one-time initialisation (Public Suffix List, registries) is not counted.
  *
- * Built by tools/bench with gcc against the build's libsmtpx_core.a; not a
- * test and not part of the CMake build.
+ * Built by CMake with the project's warnings (BUILD/tests/bench_core) and
+ * run by tools/bench; not a test.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
