@@ -160,6 +160,20 @@ mailbox_free(gpointer data)
     g_free(mb);
 }
 
+/* The tokens a parse kept (list->lex), freed. */
+static void
+lex_drop(smtpx_address_list_t *list)
+{
+    lex_t *lx = list->lex;
+
+    if (!lx)
+        return;
+    g_array_free(lx->toks, TRUE);
+    g_string_free(lx->content, TRUE);
+    g_free(lx);
+    list->lex = NULL;
+}
+
 /* The mailbox's strings, in one order (mailbox_compact). */
 #define MAILBOX_STRINGS(m) { &(m)->display_name, &(m)->display_name_raw, \
                              &(m)->local_part, &(m)->domain, &(m)->address, \
@@ -216,7 +230,10 @@ smtpx_address_list_compact(smtpx_address_list_t *list)
 {
     guint i;
 
-    for (i = 0; list && i < list->mailboxes->len; i++)
+    if (!list)
+        return;
+    lex_drop(list);
+    for (i = 0; i < list->mailboxes->len; i++)
         list->mailboxes->pdata[i] = mailbox_compact(g_ptr_array_index(list->mailboxes, i));
 }
 
@@ -369,8 +386,8 @@ smtpx_address_list_parse(const guint8 *value, gsize len)
     if (list->mailboxes->len == 0)
         list->flags |= SMTPX_ADDR_EMPTY;
 
-    g_array_free(lx.toks, TRUE);
-    g_string_free(lx.content, TRUE);
+    /* The tokens stay with the list for the readings (address_readings.c). */
+    list->lex = g_memdup2(&lx, sizeof lx);
     return list;
 }
 
@@ -379,6 +396,7 @@ smtpx_address_list_free(smtpx_address_list_t *list)
 {
     if (!list)
         return;
+    lex_drop(list);
     g_ptr_array_free(list->mailboxes, TRUE);
     g_free(list);
 }

@@ -97,6 +97,11 @@ typedef struct {
     GPtrArray *mailboxes;  /* smtpx_mailbox_t *, groups flattened, in order;
                               never NULL */
     guint32    flags;      /* OR of all flags, list-level ones included */
+    gpointer   lex;        /* internal: the parse's tokens, which
+                              smtpx_address_readings_parsed reads again
+                              (issue 10: one lexing of the From field);
+                              freed by smtpx_address_list_compact and
+                              smtpx_address_list_free */
 } smtpx_address_list_t;
 
 /*

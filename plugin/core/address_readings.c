@@ -345,6 +345,7 @@ readings_of(const guint8 *s, gsize len, guint32 extra,
     smtpx_address_list_t *own = parsed ? NULL
                                        : smtpx_address_list_parse(s, len);
     const smtpx_address_list_t *l = parsed ? parsed : own;
+    const lex_t *kept;
     lex_t lx;
     guint i;
 
@@ -366,14 +367,22 @@ readings_of(const guint8 *s, gsize len, guint32 extra,
 
     lx.s = s ? s : (const guint8 *)"";
     lx.len = s ? len : 0;
-    lx.toks = g_array_sized_new(FALSE, FALSE, sizeof(tok_t),
-                                smtpx_addr_tok_reserve(lx.len));
-    lx.content = g_string_new(NULL);
-    smtpx_addr_lex(&lx);
-    read_first_address(&lx, out, extra);
-    read_angles(&lx, out, extra);
-    g_array_free(lx.toks, TRUE);
-    g_string_free(lx.content, TRUE);
+    /* The caller's parse lexed these very bytes: its tokens (the parser
+     * only reads them).  Otherwise they are lexed here. */
+    kept = parsed ? (const lex_t *)parsed->lex : NULL;
+    if (kept && kept->s == lx.s && kept->len == lx.len) {
+        read_first_address(kept, out, extra);
+        read_angles(kept, out, extra);
+    } else {
+        lx.toks = g_array_sized_new(FALSE, FALSE, sizeof(tok_t),
+                                    smtpx_addr_tok_reserve(lx.len));
+        lx.content = g_string_new(NULL);
+        smtpx_addr_lex(&lx);
+        read_first_address(&lx, out, extra);
+        read_angles(&lx, out, extra);
+        g_array_free(lx.toks, TRUE);
+        g_string_free(lx.content, TRUE);
+    }
     read_quote_blind(lx.s, lx.len, out, extra);
 }
 

@@ -170,11 +170,15 @@ static gboolean
 display_name_spoof_check(const char *display, const char *real_domain,
                          char **shown, char **shown_domain)
 {
-    GPtrArray *tokens = g_ptr_array_new_with_free_func(g_free);
-    GPtrArray *domains = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *tokens, *domains;
     gboolean spoof = FALSE;
     guint i;
 
+    /* No name (or no comment, the usual case): nothing shown. */
+    if (!display || !*display)
+        return FALSE;
+    tokens = g_ptr_array_new_with_free_func(g_free);
+    domains = g_ptr_array_new_with_free_func(g_free);
     display_name_domains(display, tokens, domains);
     for (i = 0; i < domains->len && !spoof; i++) {
         if (same_owner(g_ptr_array_index(domains, i), real_domain))

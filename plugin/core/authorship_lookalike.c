@@ -304,11 +304,15 @@ other_owner_confusable(const char *a, const char *b)
 static char *
 confusable_in_display(const smtpx_mailbox_t *mb)
 {
-    GPtrArray *tokens = g_ptr_array_new_with_free_func(g_free);
-    GPtrArray *domains = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *tokens, *domains;
     char *hit = NULL;
     guint i;
 
+    /* No name and no comment: nothing shown. */
+    if ((!mb->display_name || !*mb->display_name) && (!mb->comments || !*mb->comments))
+        return NULL;
+    tokens = g_ptr_array_new_with_free_func(g_free);
+    domains = g_ptr_array_new_with_free_func(g_free);
     display_name_domains(mb->display_name, tokens, domains);
     display_name_domains(mb->comments, tokens, domains);
     for (i = 0; i < domains->len && !hit; i++)
