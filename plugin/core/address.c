@@ -174,55 +174,23 @@ lex_drop(smtpx_address_list_t *list)
     list->lex = NULL;
 }
 
-/* The mailbox's strings, in one order (mailbox_compact). */
-#define MAILBOX_STRINGS(m) { &(m)->display_name, &(m)->display_name_raw, \
-                             &(m)->local_part, &(m)->domain, &(m)->address, \
-                             &(m)->group, &(m)->comments }
-
-/* mb and its strings in one new block (equal strings once); mb goes. */
+/* mb and its strings in one new block (smtpx_pack_strings: equal strings
+ * once); mb goes. */
 static smtpx_mailbox_t *
 mailbox_compact(smtpx_mailbox_t *mb)
 {
-    char **from[] = MAILBOX_STRINGS(mb);
-    gsize size = sizeof *mb, i, j;
-    smtpx_mailbox_t *c;
-    char *at;
+    static const gsize members[] = {
+        offsetof(smtpx_mailbox_t, display_name), offsetof(smtpx_mailbox_t, display_name_raw),
+        offsetof(smtpx_mailbox_t, local_part), offsetof(smtpx_mailbox_t, domain),
+        offsetof(smtpx_mailbox_t, address), offsetof(smtpx_mailbox_t, group),
+        offsetof(smtpx_mailbox_t, comments),
+    };
 
     if (mb->one_block)
         return mb;
-    for (i = 0; i < G_N_ELEMENTS(from); i++) {
-        for (j = 0; *from[i] && j < i; j++)
-            if (*from[j] && strcmp(*from[j], *from[i]) == 0)
-                break;
-        if (*from[i] && j == i)
-            size += strlen(*from[i]) + 1;
-    }
-    c = g_malloc(size);
-    *c = *mb;
-    c->one_block = TRUE;
-    at = (char *)(c + 1);
-    {
-        char **to[] = MAILBOX_STRINGS(c);
-
-        for (i = 0; i < G_N_ELEMENTS(from); i++) {
-            if (!*from[i])
-                continue;
-            for (j = 0; j < i; j++)
-                if (*from[j] && strcmp(*from[j], *from[i]) == 0)
-                    break;
-            if (j < i) {
-                *to[i] = *to[j];
-            } else {
-                gsize n = strlen(*from[i]) + 1;
-
-                memcpy(at, *from[i], n);
-                *to[i] = at;
-                at += n;
-            }
-        }
-    }
-    mailbox_free(mb);
-    return c;
+    mb = smtpx_pack_strings(mb, sizeof *mb, members, G_N_ELEMENTS(members));
+    mb->one_block = TRUE;
+    return mb;
 }
 
 void

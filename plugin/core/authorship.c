@@ -260,60 +260,25 @@ judge_from_fields(judge_t *j)
                "only the first is judged, readers may show another", j->n_from);
 }
 
-/* The verdict's strings, in one order (verdict_pack). */
-#define VERDICT_STRINGS(v) { &(v)->from_field, &(v)->from_domain, &(v)->org_domain, \
-                             &(v)->envelope_domain, &(v)->envelope_org_domain, \
-                             &(v)->sender, &(v)->reply_to, &(v)->return_path, \
-                             &(v)->exception_rule, &(v)->reasons, &(v)->notes }
-
 /*
  * Issue 10: a verdict lives until the file closes.  Its strings are put
- * behind the structure in one block, each once (equal ones are shared:
- * the organizational domain is often the domain itself), instead of a
+ * behind the structure in one block (smtpx_pack_strings), equal ones once
+ * (the organizational domain is often the domain itself), instead of a
  * dozen small blocks.  Takes v and its strings; returns the new verdict.
  */
 static smtpx_verdict_t *
 verdict_pack(smtpx_verdict_t *v)
 {
-    char **from[] = VERDICT_STRINGS(v);
-    gsize size = sizeof *v, i, j;
-    smtpx_verdict_t *p;
-    char *at;
+    static const gsize members[] = {
+        offsetof(smtpx_verdict_t, from_field), offsetof(smtpx_verdict_t, from_domain),
+        offsetof(smtpx_verdict_t, org_domain), offsetof(smtpx_verdict_t, envelope_domain),
+        offsetof(smtpx_verdict_t, envelope_org_domain), offsetof(smtpx_verdict_t, sender),
+        offsetof(smtpx_verdict_t, reply_to), offsetof(smtpx_verdict_t, return_path),
+        offsetof(smtpx_verdict_t, exception_rule), offsetof(smtpx_verdict_t, reasons),
+        offsetof(smtpx_verdict_t, notes),
+    };
 
-    for (i = 0; i < G_N_ELEMENTS(from); i++) {
-        for (j = 0; *from[i] && j < i; j++)
-            if (*from[j] && strcmp(*from[j], *from[i]) == 0)
-                break;
-        if (*from[i] && j == i)
-            size += strlen(*from[i]) + 1;
-    }
-    p = g_malloc(size);
-    *p = *v;
-    at = (char *)(p + 1);
-    {
-        char **to[] = VERDICT_STRINGS(p);
-
-        for (i = 0; i < G_N_ELEMENTS(from); i++) {
-            if (!*from[i])
-                continue;
-            for (j = 0; j < i; j++)
-                if (*from[j] && strcmp(*from[j], *from[i]) == 0)
-                    break;
-            if (j < i) {
-                *to[i] = *to[j];
-            } else {
-                gsize n = strlen(*from[i]) + 1;
-
-                memcpy(at, *from[i], n);
-                *to[i] = at;
-                at += n;
-            }
-        }
-    }
-    for (i = 0; i < G_N_ELEMENTS(from); i++)
-        g_free(*from[i]);
-    g_free(v);
-    return p;
+    return smtpx_pack_strings(v, sizeof *v, members, G_N_ELEMENTS(members));
 }
 
 smtpx_verdict_t *

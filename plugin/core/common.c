@@ -113,6 +113,66 @@ smtpx_string_free_exact(GString *s)
     return g_realloc(str, n + 1);
 }
 
+/* The string member at offset off of the structure at base. */
+static char **
+member_at(gpointer base, gsize off)
+{
+    return (char **)(void *)((guint8 *)base + off);
+}
+
+/* The first of members 0..i of obj that holds the same string as member
+ * i (i itself when none before it does). */
+static gsize
+first_equal(gpointer obj, const gsize *offsets, gsize i)
+{
+    const char *s = *member_at(obj, offsets[i]);
+    gsize j;
+
+    for (j = 0; j < i; j++) {
+        const char *t = *member_at(obj, offsets[j]);
+
+        if (t && strcmp(t, s) == 0)
+            return j;
+    }
+    return i;
+}
+
+gpointer
+smtpx_pack_strings(gpointer obj, gsize size, const gsize *offsets, gsize n)
+{
+    gsize total = size, i;
+    guint8 *block;
+    char *at;
+
+    for (i = 0; i < n; i++)
+        if (*member_at(obj, offsets[i]) && first_equal(obj, offsets, i) == i)
+            total += strlen(*member_at(obj, offsets[i])) + 1;
+    block = g_malloc(total);
+    memcpy(block, obj, size);
+    at = (char *)block + size;
+    for (i = 0; i < n; i++) {
+        const char *s = *member_at(obj, offsets[i]);
+        gsize j;
+
+        if (!s)
+            continue;
+        j = first_equal(obj, offsets, i);
+        if (j < i) {
+            *member_at(block, offsets[i]) = *member_at(block, offsets[j]);
+        } else {
+            gsize len = strlen(s) + 1;
+
+            memcpy(at, s, len);
+            *member_at(block, offsets[i]) = at;
+            at += len;
+        }
+    }
+    for (i = 0; i < n; i++)
+        g_free(*member_at(obj, offsets[i]));
+    g_free(obj);
+    return block;
+}
+
 char *
 smtpx_ascii_lower_dup(const char *s, gsize len)
 {

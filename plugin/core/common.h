@@ -82,6 +82,19 @@ char *smtpx_printable(const guint8 *data, gsize len);
 char *smtpx_string_free_exact(GString *s);
 
 /*
+ * smtpx_pack_strings - obj (size octets, from g_malloc) again in one new
+ * block, with the strings its char * members point to placed behind it
+ * (issue 10: a structure kept until the file closes is one block, not a
+ * dozen).  offsets: where those members are in obj (offsetof), n of them;
+ * each is NULL or a NUL-terminated string from g_malloc owned by obj.
+ * Equal strings are stored once, so two members may then point to the
+ * same octets.  obj and its strings are freed; returns the new block (free
+ * it with g_free alone; its strings must not be freed or replaced one by
+ * one).
+ */
+gpointer smtpx_pack_strings(gpointer obj, gsize size, const gsize *offsets, gsize n);
+
+/*
  * smtpx_printable_ascii_prefix - how many octets data starts with that are
  * printable ASCII (0x20..0x7e): len when all are, else the offset of the
  * first octet that is not.  data: len octets, not NUL-terminated; may be

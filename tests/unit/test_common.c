@@ -179,6 +179,49 @@ test_string_free_exact(void)
     }
 }
 
+/* A structure with string members, as a verdict or a mailbox has. */
+typedef struct {
+    guint32 number;
+    char *a, *b, *c, *d, *e;
+} packed_t;
+
+static void
+test_pack_strings(void)
+{
+    static const gsize members[] = {
+        offsetof(packed_t, a), offsetof(packed_t, b), offsetof(packed_t, c),
+        offsetof(packed_t, d), offsetof(packed_t, e),
+    };
+    packed_t *p = g_new0(packed_t, 1);
+    const char *lo, *hi;
+
+    p->number = 42;
+    p->a = g_strdup("example.com");
+    p->b = NULL;
+    p->c = g_strdup("mail.example.com");
+    p->d = g_strdup("example.com");    /* equal to a: stored once */
+    p->e = g_strdup("");
+    p = smtpx_pack_strings(p, sizeof *p, members, G_N_ELEMENTS(members));
+    g_assert_cmpuint(p->number, ==, 42);
+    g_assert_cmpstr(p->a, ==, "example.com");
+    g_assert_null(p->b);
+    g_assert_cmpstr(p->c, ==, "mail.example.com");
+    g_assert_cmpstr(p->d, ==, "example.com");
+    g_assert_true(p->d == p->a);
+    g_assert_cmpstr(p->e, ==, "");
+    /* Every string lies behind the structure, in its block, each once. */
+    lo = (const char *)(p + 1);
+    hi = lo + strlen("example.com") + 1 + strlen("mail.example.com") + 1 + 1;
+    g_assert_true(p->a >= lo && p->a < hi);
+    g_assert_true(p->c >= lo && p->c < hi);
+    g_assert_true(p->e >= lo && p->e < hi);
+#ifdef __GLIBC__
+    g_assert_cmpuint(malloc_usable_size(p), >=, (gsize)(hi - (const char *)p));
+    g_assert_cmpuint(malloc_usable_size(p), <, (gsize)(hi - (const char *)p) + 32);
+#endif
+    g_free(p);   /* one block: valgrind and ASan see no leak */
+}
+
 int
 main(int argc, char **argv)
 {
@@ -187,6 +230,7 @@ main(int argc, char **argv)
     g_test_add_func("/common/prefix/pairs", test_prefix_pairs);
     g_test_add_func("/common/prefix/random", test_prefix_random);
     g_test_add_func("/common/string-free-exact", test_string_free_exact);
+    g_test_add_func("/common/pack-strings", test_pack_strings);
     g_test_add_func("/common/printable/escapes", test_printable_escapes);
     g_test_add_func("/common/inline-helpers", test_inline_helpers);
     return g_test_run();
