@@ -43,7 +43,6 @@ is_wsp(guint8 c)
     return c == ' ' || c == '\t';
 }
 
-
 smtpx_headers_t *
 smtpx_headers_new(gsize max_bytes)
 {
