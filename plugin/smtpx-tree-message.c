@@ -347,6 +347,7 @@ smtpx_tree_build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb,
     proto_item *ti, *pi;
     proto_tree *tt;
     guint i;
+    const char *r;
 
     GString *label = g_string_new(NULL);
 
@@ -378,9 +379,11 @@ smtpx_tree_build_txn(proto_tree *tree, packet_info *pinfo, tvbuff_t *tvb,
         smtpx_tree_add_generated_string(tt, smtpx_hf.helo, tvb, 0, t->helo);
     if (t->mail_from)
         smtpx_tree_add_generated_string(tt, smtpx_hf.mail_from, tvb, 0, t->mail_from);
-    for (i = 0; t->rcpt_to && i < t->rcpt_to->len; i++)
-        smtpx_tree_add_generated_string(tt, smtpx_hf.rcpt_to, tvb, 0,
-                             (const char *)g_ptr_array_index(t->rcpt_to, i));
+    for (i = 0, r = t->rcpt_to; i < t->n_rcpt; i++) {
+        smtpx_tree_add_generated_string(tt, smtpx_hf.rcpt_to, tvb, 0, r);
+        if (i + 1 < t->n_rcpt)
+            r = smtpx_txn_rcpt_next(r);
+    }
     if (t->message && t->message->verdict) {
         const smtpx_verdict_t *v = t->message->verdict;
         const GPtrArray *dkim_results;

@@ -83,14 +83,14 @@ typedef struct {
     char   *domain;        /* lower case, printable; NULL when none */
     char   *address;       /* "local@domain" (local quoted again if needed) */
     guint32 flags;         /* smtpx_addr_flag_t seen in this mailbox */
+    guint32 one_block;     /* internal: the strings lie in the mailbox's
+                              own block (smtpx_address_list_compact) */
     char   *group;         /* display name of the group this mailbox was
                               listed in (decoded, printable), or NULL */
     char   *comments;      /* text of the comments around this mailbox,
                               RFC 2047-decoded, printable, joined by " ";
                               NULL when none (old mailers put the full name
                               there: "a@b.example (A. B.)") */
-    gboolean one_block;    /* internal: the strings lie in the mailbox's
-                              own block (smtpx_address_list_compact) */
 } smtpx_mailbox_t;
 
 typedef struct {

@@ -38,10 +38,25 @@ typedef struct {
     gsize                  n_exceptions;
 } smtpx_authorship_input_t;
 
-/* The verdict and every reason, each its own flag. */
+/* The verdict and every reason, each its own flag (issue 10: the flags
+ * are bits; each holds 0 or 1, never another gboolean value). */
 typedef struct {
-    gboolean decided;            /* always TRUE once judged */
-    gboolean forged;
+    guint    decided : 1;        /* always TRUE once judged */
+    guint    forged : 1;
+    guint    envelope_mismatch : 1;
+    guint    envelope_invalid : 1;
+    guint    dkim_aligned : 1;
+    guint    display_name_spoof : 1;
+    guint    multiple : 1;       /* different From fields; several authors
+                                    without one Sender; authors of another
+                                    organization than the Sender (3.6.2) */
+    guint    missing : 1;
+    guint    ambiguous : 1;      /* readings of From name different
+                                    organizations, or its syntax leaves the
+                                    address's end unknown, or the layout
+                                    hides the field (RFC 5322 2.2, 4.5) */
+    guint    lookalike : 1;
+    guint    exception : 1;      /* a user exception matched */
     char    *from_field;         /* first From body, unfolded, printable */
     smtpx_address_list_t *authors; /* parsed first From field, or NULL */
     char    *from_domain;        /* first author's domain (lower), or NULL */
@@ -53,20 +68,6 @@ typedef struct {
     char    *sender;             /* Sender, Reply-To, Return-Path bodies,   */
     char    *reply_to;           /* unfolded and printable, or NULL          */
     char    *return_path;
-    gboolean envelope_mismatch;
-    gboolean envelope_invalid;
-    gboolean dkim_aligned;
-    gboolean display_name_spoof;
-    gboolean multiple;           /* different From fields; several authors
-                                    without one Sender; authors of another
-                                    organization than the Sender (3.6.2) */
-    gboolean missing;
-    gboolean ambiguous;          /* readings of From name different
-                                    organizations, or its syntax leaves the
-                                    address's end unknown, or the layout
-                                    hides the field (RFC 5322 2.2, 4.5) */
-    gboolean lookalike;
-    gboolean exception;          /* a user exception matched */
     char    *exception_rule;     /* "envelope -> author" that matched, or NULL */
     char    *reasons;            /* the reasons in words, "; " separated;
                                     "" when not forged and nothing to say */

@@ -128,6 +128,8 @@ typedef struct {
 } smtpx_reply_event_t;
 
 typedef struct {
+    /* Issue 10: ordered so that no padding is kept per message; the flags
+     * are bits (0 or 1). */
     smtpx_headers_t *headers;   /* the header section while it is being
                                    accumulated; freed (NULL) once the
                                    verdict is made */
@@ -136,23 +138,24 @@ typedef struct {
                                    was seen (nothing to judge) */
     guint64   size;             /* octets after dot-unstuffing; final once
                                    size_final */
-    gboolean  size_final;
-    guint32   end_frame;        /* frame with the end of data, 0 until then */
-    gboolean  incomplete;       /* octets of it were lost (gap) or it was
-                                   abandoned before its end; the verdict
-                                   rests on what was seen */
     /* DKIM (issue 8): the verifier fed this message's octets as they
      * passed (dkim.h); ended at the end of data.  Evaluate it against
      * keys with smtpx_dkim_msg_evaluate.  Owned by the session. */
     struct smtpx_dkim_msg *dkim;
     smtpx_time_t end_time;      /* capture time of the end of data */
+    guint32   end_frame;        /* frame with the end of data, 0 until then */
     /* issue 11: frame of the SMTPX_EV_MESSAGE event (the verdict), 0 until
      * the header section is judged. */
     guint32   verdict_frame;
+    guint     size_final : 1;
+    guint     incomplete : 1;   /* octets of it were lost (gap) or it was
+                                   abandoned before its end; the verdict
+                                   rests on what was seen */
 } smtpx_message_event_t;
 
 typedef struct {
-    /* Issue 10: ordered so that no padding is kept per transaction. */
+    /* Issue 10: ordered so that no padding is kept per transaction; the
+     * flags are bits (0 or 1). */
     guint32   number;        /* 1, 2, ... within the session */
     guint16   reply_code;    /* the reply that decided the transaction: the
                                 final reply to the end of data (or to BDAT
@@ -161,23 +164,40 @@ typedef struct {
                                 ended it, its last failure reply (a refused
                                 RCPT), else the reply to that command; 0
                                 when no reply was seen */
+    guint16   tls : 1;       /* protected by TLS */
+    guint16   auth : 1;      /* a 235 was seen in this session before */
+    guint16   rcpt_truncated : 1; /* more recipients than rcpt_to lists
+                                (1000) */
     char     *helo;
     char     *mail_from;     /* reverse-path mailbox, "" for <>, NULL none */
-    GPtrArray *rcpt_to;      /* char *, accepted or not, in order */
+    char     *rcpt_to;       /* the forward-path mailboxes, accepted or
+                                not, in order: n_rcpt NUL-terminated
+                                strings one after the other in one block
+                                ("" for a path without one; issue 10: no
+                                array and no block per recipient); NULL
+                                when n_rcpt is 0.  smtpx_txn_rcpt_next
+                                steps through them. */
     smtpx_message_event_t *message; /* NULL when no message was sent */
     char     *status;        /* that reply's enhanced status code, or NULL */
     const char *end_reason;  /* owned by the session: "end of data",
                                 "MAIL rejected", "DATA rejected", or the
                                 verb that ended it: "RSET", "QUIT", "MAIL"
                                 (a new MAIL), "EHLO", "HELO", "LHLO" */
-    gboolean  tls;           /* protected by TLS */
-    gboolean  auth;          /* a 235 was seen in this session before */
     guint32   first_frame;   /* frame of MAIL */
     guint32   rcpt_frame;    /* issue 11: frame of the first RCPT, 0 none */
     guint32   data_frame;    /* issue 11: frame of DATA or of the first
                                 BDAT, 0 none */
-    gboolean  rcpt_truncated;/* more recipients than rcpt_to lists (1000) */
+    guint32   n_rcpt;        /* strings in rcpt_to (at most 1000) */
 } smtpx_txn_event_t;
+
+/* The recipient after r in a smtpx_txn_event_t's rcpt_to (r: one of its
+ * n_rcpt strings; the first is rcpt_to itself).  Only call it for the
+ * first n_rcpt - 1 of them: past the last is not a string. */
+static inline const char *
+smtpx_txn_rcpt_next(const char *r)
+{
+    return r + strlen(r) + 1;
+}
 
 typedef struct {
     smtpx_event_kind_t kind;

@@ -408,9 +408,8 @@ apply_rcpt(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
     t = s->ph.cur_txn->ev;
     if (!t->rcpt_frame)
         t->rcpt_frame = s->feed->frame;       /* the summary links it */
-    if (t->rcpt_to->len < MAX_RCPTS) {
-        g_ptr_array_add(t->rcpt_to, g_strdup(ce->path->mailbox ?
-                                             ce->path->mailbox : ""));
+    if (t->n_rcpt < MAX_RCPTS) {
+        sess_txn_add_rcpt(s->ph.cur_txn, ce->path->mailbox ? ce->path->mailbox : "");
     } else if (!t->rcpt_truncated) {
         t->rcpt_truncated = TRUE;
         if (!s->rcpt_limit_flagged)

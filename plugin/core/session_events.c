@@ -99,9 +99,8 @@ sess_txn_free(gpointer p)
         if (!t->helo_borrowed)
             g_free(t->ev->helo);
         g_free(t->ev->mail_from);
-        g_ptr_array_unref(t->ev->rcpt_to);
+        g_free(t->ev->rcpt_to);
         g_free(t->ev->status);
-        g_free(t->ev);
     }
     g_free(t->neg_status);
     smtpx_path_free(t->owned_mail_from);

@@ -58,7 +58,7 @@ typedef struct {
 /* Issue 10: the members are ordered, and the flags are bits, so that no
  * padding is kept per transaction (here and in the session below). */
 struct txn {
-    smtpx_txn_event_t *ev;       /* owned here, shown by a TXN event */
+    smtpx_txn_event_t *ev;       /* &ev_store, shown by a TXN event */
     const smtpx_path_t *mail_from;   /* the MAIL command event's path */
     smtpx_path_t *owned_mail_from;   /* that path when the event was
                                         transient (past max_records) */
@@ -76,6 +76,11 @@ struct txn {
                                     (sess_reclaim_loose) */
     guint mark;                  /* sess_reclaim_loose's epoch */
     guint n_messages;            /* messages begun in it */
+    guint32 rcpt_octets;         /* of ev->rcpt_to in use; its block is
+                                    sess_rcpt_capacity(rcpt_octets) long
+                                    until the transaction settles, then
+                                    exactly this long */
+    smtpx_txn_event_t ev_store;  /* issue 10: in the same block */
 };
 
 /* A message past max_transactions: freed with (or after) its loose owner,
@@ -324,6 +329,11 @@ void sess_own_message(smtpx_session_t *s, smtpx_message_event_t *m, gboolean loo
                       txn_t *owner, gboolean first_of_kept);
 
 /* session_txn.c */
+/* Recipients (issue 10): mailbox (NUL-terminated) joins t's rcpt_to; the
+ * caller keeps the MAX_RCPTS cap.  sess_rcpt_capacity: the size of the
+ * rcpt_to block of an open transaction with used octets. */
+void sess_txn_add_rcpt(txn_t *t, const char *mailbox);
+gsize sess_rcpt_capacity(gsize used);
 void sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref);
 void sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref);
 txn_t *sess_detach_cur_txn(smtpx_session_t *s);

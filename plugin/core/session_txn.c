@@ -22,7 +22,7 @@ sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from, const smtpx_even
 {
     txn_t *t = smtpx_new0(txn_t);
 
-    t->ev = smtpx_new0(smtpx_txn_event_t);
+    t->ev = &t->ev_store;
     t->ev->number = ++s->txn_count;
     t->loose = !sess_take_txn_slot(s, ref);
     if (t->loose || !s->ph.helo) {
@@ -37,7 +37,6 @@ sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from, const smtpx_even
     if (mail_from)
         t->ev->mail_from = g_strdup(mail_from->null_path ? ""
                                     : (mail_from->mailbox ? mail_from->mailbox : ""));
-    t->ev->rcpt_to = g_ptr_array_new_with_free_func(g_free);
     t->ev->tls = TLS_IS_ON(s);
     t->ev->auth = s->ph.authenticated;
     t->ev->first_frame = s->feed->frame;
@@ -139,8 +138,39 @@ sess_settle_txns(smtpx_session_t *s)
             t->owned_mail_from = NULL;
             t->mail_from = NULL;
         }
+        /* No RCPT reaches it any more: its recipients at their size. */
+        if (t->ev->rcpt_to && sess_rcpt_capacity(t->rcpt_octets) != t->rcpt_octets)
+            t->ev->rcpt_to = g_realloc(t->ev->rcpt_to, t->rcpt_octets);
         s->txns_settled++;
     }
+}
+
+/* Octets of the block that holds used octets of recipients while the
+ * transaction is open: 0 for none, else a power of two of at least 32, so
+ * that adding recipients one by one copies each octet a bounded number of
+ * times. */
+gsize
+sess_rcpt_capacity(gsize used)
+{
+    gsize cap = 32;
+
+    if (used == 0)
+        return 0;
+    while (cap < used)
+        cap <<= 1;
+    return cap;
+}
+
+void
+sess_txn_add_rcpt(txn_t *t, const char *mailbox)
+{
+    gsize n = strlen(mailbox) + 1, used = t->rcpt_octets;
+
+    if (used + n > sess_rcpt_capacity(used))
+        t->ev->rcpt_to = g_realloc(t->ev->rcpt_to, sess_rcpt_capacity(used + n));
+    memcpy(t->ev->rcpt_to + used, mailbox, n);
+    t->rcpt_octets = (guint32)(used + n);
+    t->ev->n_rcpt++;
 }
 
 void

@@ -134,7 +134,7 @@ test_record_cap(void)
     g_assert_cmpuint(count_anomaly(r.all, SMTPX_ANOM_RECORD_LIMIT), ==, 1);
     t = last_kind(r.all, SMTPX_EV_TXN);
     g_assert_nonnull(t);
-    g_assert_cmpuint(t->txn->rcpt_to->len, ==, 300);
+    g_assert_cmpuint(t->txn->n_rcpt, ==, 300);
     g_assert_cmpuint(t->txn->reply_code, ==, 250);
     g_assert_cmpstr(t->txn->mail_from, ==, "alice@example.org");
     g_assert_cmpstr(t->txn->end_reason, ==, "end of data");
@@ -270,7 +270,21 @@ test_rcpt_cap(void)
         feed(&r, S, "250 Ok\r\n");
         t = last_kind(r.all, SMTPX_EV_TXN);
         g_assert_nonnull(t);
-        g_assert_cmpuint(t->txn->rcpt_to->len, ==, 1000);
+        g_assert_cmpuint(t->txn->n_rcpt, ==, 1000);
+        /* Issue 10: one block, grown as they come; each in order. */
+        {
+            const char *rc = t->txn->rcpt_to;
+            guint n;
+
+            for (n = 0; n < t->txn->n_rcpt; n++) {
+                char *want = g_strdup_printf("r%u@example.net", n);
+
+                g_assert_cmpstr(rc, ==, want);
+                g_free(want);
+                if (n + 1 < t->txn->n_rcpt)
+                    rc = smtpx_txn_rcpt_next(rc);
+            }
+        }
         g_assert_true(t->txn->rcpt_truncated);
         g_assert_cmpuint(t->txn->reply_code, ==, 250);
     }

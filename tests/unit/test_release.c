@@ -141,7 +141,7 @@ describe_payload(const payload_t *pl)
     if (pl->kind == SMTPX_EV_TXN) {
         const smtpx_txn_event_t *t = pl->p;
         return g_strdup_printf("txn %u %s %s %u %u %s %s f%u", t->number, t->helo ? t->helo : "-",
-                               t->mail_from ? t->mail_from : "-", t->rcpt_to->len, t->reply_code,
+                               t->mail_from ? t->mail_from : "-", t->n_rcpt, t->reply_code,
                                t->status ? t->status : "-", t->end_reason ? t->end_reason : "-",
                                t->first_frame);
     } else {
@@ -442,7 +442,7 @@ after_quit_run(gboolean release, GString *log, GPtrArray *txns, GPtrArray *msgs)
         g_assert_cmpuint(t->reply_code, ==, 250);
         g_assert_cmpstr(t->status, ==, "2.0.0");
         g_assert_cmpstr(t->end_reason, ==, "end of data");
-        g_assert_cmpuint(t->rcpt_to->len, ==, 1);
+        g_assert_cmpuint(t->n_rcpt, ==, 1);
         g_assert_true(t->message == m);
         g_assert_nonnull(m->verdict);
         g_assert_true(m->size_final);
