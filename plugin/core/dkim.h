@@ -309,6 +309,15 @@ void smtpx_dkim_msg_feed(smtpx_dkim_msg_t *m, const guint8 *p, gsize n);
  * time_secs: capture time of the end of data (for x=, seconds). */
 void smtpx_dkim_msg_end(smtpx_dkim_msg_t *m, gboolean complete,
                         gint64 time_secs);
+/*
+ * smtpx_dkim_msg_settle - m, or, when m has ended with no DKIM-Signature
+ * field and no Authentication-Results field (nothing any later call could
+ * read but "ended"), a shared message that says just that: m is freed
+ * then.  Issue 10: most messages are unsigned and are kept until the file
+ * closes.  The shared message is read-only: feed, lost and end ignore it,
+ * smtpx_dkim_msg_free does nothing with it.  NULL: NULL.
+ */
+smtpx_dkim_msg_t *smtpx_dkim_msg_settle(smtpx_dkim_msg_t *m);
 /* The end of data was seen (results can be final). */
 gboolean smtpx_dkim_msg_ended(const smtpx_dkim_msg_t *m);
 /* Marks octets as lost (gap): the body hash cannot be trusted. */

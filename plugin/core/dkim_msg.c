@@ -170,6 +170,19 @@ authres_free_cb(gpointer p)
     smtpx_authres_free(p);
 }
 
+/* What smtpx_dkim_msg_settle leaves of an ended message with nothing to
+ * verify or show; never written (feed, lost and end return first). */
+static smtpx_dkim_msg_t ended_empty = { .ended = 1, .complete = 1 };
+
+smtpx_dkim_msg_t *
+smtpx_dkim_msg_settle(smtpx_dkim_msg_t *m)
+{
+    if (!m || m == &ended_empty || !m->ended || m->sigs || m->authres || m->n_fields)
+        return m;
+    smtpx_dkim_msg_free(m);
+    return &ended_empty;
+}
+
 smtpx_dkim_msg_t *
 smtpx_dkim_msg_new(gsize max_header_bytes)
 {
@@ -186,7 +199,7 @@ smtpx_dkim_msg_new(gsize max_header_bytes)
 void
 smtpx_dkim_msg_free(smtpx_dkim_msg_t *m)
 {
-    if (!m)
+    if (!m || m == &ended_empty)
         return;
     hdr_copy_free(m->hdr);
     if (m->sigs)
@@ -488,7 +501,7 @@ smtpx_dkim_msg_feed(smtpx_dkim_msg_t *m, const guint8 *p, gsize n)
 void
 smtpx_dkim_msg_lost(smtpx_dkim_msg_t *m)
 {
-    if (m)
+    if (m && m != &ended_empty)
         m->lost = TRUE;
 }
 

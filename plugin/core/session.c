@@ -117,12 +117,13 @@ smtpx_session_new(const smtpx_config_t *cfg)
         c = *cfg;
     else
         smtpx_config_init(&c);
-    s->cfg.max_header_bytes = c.max_header_bytes ? c.max_header_bytes : 64 * 1024;
+    s->cfg.max_header_bytes = c.max_header_bytes ? (guint32)MIN(c.max_header_bytes, G_MAXUINT32)
+                                                 : 64 * 1024;
     s->cfg.max_pending = c.max_pending ? c.max_pending : SMTPX_DEFAULT_MAX_PENDING;
     s->cfg.max_records = c.max_records ? c.max_records : SMTPX_DEFAULT_MAX_RECORDS;
     s->cfg.max_transactions = c.max_transactions ? c.max_transactions
                                                  : SMTPX_DEFAULT_MAX_TRANSACTIONS;
-    s->cfg.max_line = c.max_line ? c.max_line : 65536;
+    s->cfg.max_line = c.max_line ? (guint32)MIN(c.max_line, G_MAXUINT32) : 65536;
     /* Deep copy of the exceptions, in one block (issue 10): the array,
      * then the strings. */
     if (c.exceptions && c.n_exceptions > 0) {
@@ -144,9 +145,8 @@ smtpx_session_new(const smtpx_config_t *cfg)
     }
 
     streams_new(s);
-    /* Issue 10: the other lists (scratch, released, messages, txns,
+    /* Issue 10: the lists (events, scratch, released, messages, txns,
      * loose) are made on first use (session_internal.h). */
-    s->events = g_ptr_array_new_with_free_func(sess_event_free);
     g_queue_init(&s->pending);
     g_queue_push_tail(&s->pending,
                       sess_pending_new(P_GREETING, SMTPX_VERB_UNKNOWN, "<greeting>", NULL));
@@ -171,11 +171,16 @@ smtpx_session_free(smtpx_session_t *s)
         g_ptr_array_unref(s->scratch);
     if (s->owned_auth)
         g_ptr_array_unref(s->owned_auth);
-    g_ptr_array_unref(s->events);
+    if (s->events)
+        g_ptr_array_unref(s->events);
     if (s->messages)
         g_ptr_array_unref(s->messages);
-    if (s->txns)
-        g_ptr_array_unref(s->txns);
+    while (s->txns) {
+        txn_t *t = s->txns;
+
+        s->txns = t->next;
+        sess_txn_free(t);
+    }
     sess_free_loose(s);
     g_free(s->exceptions);
     sess_helo_set(s, NULL);

@@ -146,9 +146,13 @@ sess_own_txn(smtpx_session_t *s, txn_t *t)
         g_ptr_array_add(loose_of(s)->txns, t);
         return;
     }
-    if (!s->txns)
-        s->txns = g_ptr_array_new_with_free_func(sess_txn_free);
-    g_ptr_array_add(s->txns, t);
+    if (s->txns)
+        s->txns_last->next = t;
+    else
+        s->txns = t;
+    s->txns_last = t;
+    if (!s->txns_unsettled)
+        s->txns_unsettled = t;
 }
 
 void
@@ -188,6 +192,8 @@ new_event(smtpx_session_t *s, smtpx_event_kind_t kind, smtpx_dir_t dir,
 static void
 keep_event(smtpx_session_t *s, smtpx_event_t *ev)
 {
+    if (!s->events)
+        s->events = g_ptr_array_new_with_free_func(sess_event_free);
     g_ptr_array_add(s->events, ev);
     if (s->feed->out)
         g_ptr_array_add(s->feed->out, ev);

@@ -59,6 +59,7 @@ typedef struct {
  * padding is kept per transaction (here and in the session below). */
 struct txn {
     smtpx_txn_event_t *ev;       /* &ev_store, shown by a TXN event */
+    txn_t *next;                 /* kept: the next of s->txns */
     const smtpx_path_t *mail_from;   /* the MAIL command event's path */
     smtpx_path_t *owned_mail_from;   /* that path when the event was
                                         transient (past max_records) */
@@ -223,8 +224,9 @@ typedef struct {
 /* The session's copy of smtpx_config_t (issue 10: without padding or the
  * caller's exceptions pointer), every zero member given its default. */
 typedef struct {
-    gsize max_header_bytes;
-    gsize max_line;
+    guint32 max_header_bytes;    /* issue 10: 32 bits (values above
+                                    G_MAXUINT32 are taken as it) */
+    guint32 max_line;
     guint max_pending;
     guint max_records;
     guint max_transactions;
@@ -239,9 +241,10 @@ struct smtpx_session {
     guint64 feed_no;
 
     smtpx_stream_t *st[2];
-    /* Issue 10: every list but events is NULL until its first member
-     * (sess_scratch_add, sess_own_txn, sess_own_message,
-     * smtpx_session_release). */
+    /* Issue 10: every list is NULL until its first member (keep_event,
+     * sess_scratch_add, sess_own_txn, sess_own_message,
+     * smtpx_session_release); events and released are freed again once
+     * a 221 answered QUIT and they are empty (sess_free_released). */
     GPtrArray *events;           /* smtpx_event_t *, owned */
     GPtrArray *scratch;          /* transient events of this feed, owned
                                     (issue 14: past max_records) */
@@ -253,18 +256,20 @@ struct smtpx_session {
     GPtrArray *messages;         /* smtpx_message_event_t *, owned: the
                                     kept ones that are not the first of
                                     a kept transaction (txn_t.own_msg) */
-    GPtrArray *txns;             /* txn_t *, owned */
+    txn_t *txns;                 /* the first kept transaction, owned; the
+                                    others follow by next (issue 10: no
+                                    array) */
+    txn_t *txns_last;            /* the last of them */
+    txn_t *txns_unsettled;       /* the first not settled yet, or NULL
+                                    (sess_settle_txns) */
     loose_t *loose;              /* past max_transactions, or NULL */
     guint n_txn_slots;           /* transactions and messages kept */
-    guint txns_settled;          /* txns before it settled (issue 10,
-                                    sess_settle_txns) */
     guint n_records;             /* record events kept (max_records) */
     guint n_promoted;            /* transient events kept for an anomaly */
+    tls_phase_t tls_phase;       /* the whole session's */
 
     feed_t *feed;                /* the current feed, NULL between feeds */
 
-    /* The whole session. */
-    tls_phase_t tls_phase;
     guint32 txn_count;
 
     /* Flags (issue 10: bits). */

@@ -72,7 +72,7 @@ smtpx_session_release(smtpx_session_t *s, smtpx_event_t *ev)
         return FALSE;
     }
     /* Events of the last feed are the last ones kept. */
-    for (i = s->events->len; i > 0; i--) {
+    for (i = s->events ? s->events->len : 0; i > 0; i--) {
         if (g_ptr_array_index(s->events, i - 1) == ev) {
             g_ptr_array_steal_index(s->events, i - 1);
             ev->released = TRUE;
@@ -131,6 +131,10 @@ sess_free_released(smtpx_session_t *s)
     if (s->quit_answered) {
         g_ptr_array_unref(s->released);
         s->released = NULL;
+        if (s->events && s->events->len == 0) {
+            g_ptr_array_unref(s->events);
+            s->events = NULL;
+        }
     } else {
         g_ptr_array_set_size(s->released, 0);
     }

@@ -122,14 +122,14 @@ txn_reachable(const smtpx_session_t *s, const txn_t *t)
  * nothing can reach any more (txn_reachable) gives back the MAIL path it
  * took over from a released or transient event (only the author's
  * judgement read it); its summary (t->ev) stays.  The kept transactions
- * are settled in order from s->txns_settled, so that each feed looks at
+ * are settled in order from s->txns_unsettled, so that each feed looks at
  * few of them (at most one that is still reachable).
  */
 void
 sess_settle_txns(smtpx_session_t *s)
 {
-    while (s->txns && s->txns_settled < s->txns->len) {
-        txn_t *t = g_ptr_array_index(s->txns, s->txns_settled);
+    while (s->txns_unsettled) {
+        txn_t *t = s->txns_unsettled;
 
         if (txn_reachable(s, t))
             return;
@@ -141,7 +141,7 @@ sess_settle_txns(smtpx_session_t *s)
         /* No RCPT reaches it any more: its recipients at their size. */
         if (t->ev->rcpt_to && sess_rcpt_capacity(t->rcpt_octets) != t->rcpt_octets)
             t->ev->rcpt_to = g_realloc(t->ev->rcpt_to, t->rcpt_octets);
-        s->txns_settled++;
+        s->txns_unsettled = t->next;
     }
 }
 
@@ -285,7 +285,7 @@ sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,
         sess_add_anomaly(ev, SMTPX_ANOM_HEADER_LIMIT,
                     "header section longer than %" G_GSIZE_FORMAT
                     " octets: the rest is not analysed",
-                    s->cfg.max_header_bytes);
+                    (gsize)s->cfg.max_header_bytes);
     }
     /* Only the verdict is kept: the header section goes once it is made
      * (DESIGN.md, Invariants: no whole-message copies). */
@@ -316,6 +316,7 @@ sess_abandon_message(smtpx_session_t *s, const smtpx_event_t *ref)
         sess_judge_message(s, ref ? ref->offset : 0, 0,
                       ref ? ref->began_earlier : TRUE, TRUE);
     smtpx_dkim_msg_end(s->ph.rx.m->dkim, FALSE, s->feed->ts.secs);   /* DKIM */
+    s->ph.rx.m->dkim = smtpx_dkim_msg_settle(s->ph.rx.m->dkim);
     s->ph.rx.m = NULL;
     s->ph.rx.txn = NULL;
 }
@@ -355,6 +356,7 @@ sess_message_complete(smtpx_session_t *s, guint64 size, gsize offset, gsize leng
         /* DKIM: the body hashes are final now. */
         m->end_time = s->feed->ts;
         smtpx_dkim_msg_end(m->dkim, !m->incomplete && !s->ph.rx.data_gap, s->feed->ts.secs);
+        m->dkim = smtpx_dkim_msg_settle(m->dkim);
     }
     ev = sess_emit_txn_event(s, m ? s->ph.rx.loose : !sess_take_txn_slot(s, NULL),
                              SMTPX_EV_END_OF_DATA, SMTPX_DIR_CLIENT, offset, length,

@@ -16,14 +16,17 @@ typedef struct {
     guint8  *data;
 } held_t;
 
+/* Issue 10: kept for every connection until the file closes, so flags
+ * are bits and the hold queue exists only while it holds a segment. */
 typedef struct {
-    gboolean seq_valid;
     guint32  next_seq;      /* sequence number expected next */
-    gboolean acked_valid;
     guint32  acked;         /* highest ACK the peer sent for this direction */
     guint32  seen_end;      /* end of the furthest segment seen, analysed
                                now or not (consume < len) */
-    GQueue   held;          /* held_t *, ascending sequence order */
+    guint    seq_valid : 1;
+    guint    acked_valid : 1;
+    GQueue  *held;          /* held_t *, ascending sequence order; NULL
+                               when none is held */
     gsize    held_bytes;
 } direction_t;
 
@@ -111,12 +114,16 @@ release_held(direction_t *d, smtpx_dir_t dir, const sink_t *out)
 {
     held_t *h;
 
-    while ((h = (held_t *)g_queue_peek_head(&d->held)) != NULL) {
+    while (d->held && (h = (held_t *)g_queue_peek_head(d->held)) != NULL) {
         gsize skip;
 
         if (seq_diff(h->seq, d->next_seq) > 0)
             break;                      /* still a hole before it */
-        g_queue_pop_head(&d->held);
+        g_queue_pop_head(d->held);
+        if (g_queue_is_empty(d->held)) {
+            g_queue_free(d->held);
+            d->held = NULL;
+        }
         d->held_bytes -= h->len;
         skip = seen_prefix(d->next_seq, h->seq, h->len);
         if (skip < h->len) {
@@ -132,7 +139,7 @@ release_held(direction_t *d, smtpx_dir_t dir, const sink_t *out)
 static void
 flush_first_hole(direction_t *d, smtpx_dir_t dir, const sink_t *out)
 {
-    const held_t *h = (const held_t *)g_queue_peek_head(&d->held);
+    const held_t *h = d->held ? (const held_t *)g_queue_peek_head(d->held) : NULL;
 
     if (!h)
         return;
@@ -163,11 +170,13 @@ hold(smtpx_tcpstream_t *ts, direction_t *d, smtpx_dir_t dir, guint32 seq,
     h->data = (guint8 *)g_malloc(len ? len : 1);
     if (len)
         memcpy(h->data, data, len);
-    g_queue_insert_sorted(&d->held, h, held_cmp, NULL);
+    if (!d->held)
+        d->held = g_queue_new();
+    g_queue_insert_sorted(d->held, h, held_cmp, NULL);
     d->held_bytes += len;
     /* One hole given up may not be enough (a big segment behind small
      * ones): until the hold is within its limits again. */
-    while (d->held.length > ts->max_segments || d->held_bytes > ts->max_bytes)
+    while (d->held && (d->held->length > ts->max_segments || d->held_bytes > ts->max_bytes))
         flush_first_hole(d, dir, out);
 }
 
@@ -178,7 +187,7 @@ hold(smtpx_tcpstream_t *ts, direction_t *d, smtpx_dir_t dir, guint32 seq,
 static void
 peer_acknowledged(direction_t *p, smtpx_dir_t peer, const sink_t *out)
 {
-    if (!g_queue_is_empty(&p->held) && acked_beyond(p, p->next_seq)) {
+    if (p->held && acked_beyond(p, p->next_seq)) {
         flush_first_hole(p, peer, out);
     } else if (acked_beyond(p, p->seen_end)) {
         /* Said now, before this side's octets: a client that does not
@@ -227,8 +236,6 @@ smtpx_tcpstream_new(guint max_segments, gsize max_bytes)
 {
     smtpx_tcpstream_t *ts = smtpx_new0(smtpx_tcpstream_t);
 
-    g_queue_init(&ts->dir[0].held);
-    g_queue_init(&ts->dir[1].held);
     ts->max_segments = max_segments ? max_segments : SMTPX_TCP_HOLD_SEGMENTS;
     ts->max_bytes = max_bytes ? max_bytes : SMTPX_TCP_HOLD_BYTES;
     return ts;
@@ -242,7 +249,8 @@ smtpx_tcpstream_free(smtpx_tcpstream_t *ts)
     if (!ts)
         return;
     for (i = 0; i < 2; i++)
-        g_queue_clear_full(&ts->dir[i].held, (GDestroyNotify)held_free);
+        if (ts->dir[i].held)
+            g_queue_free_full(ts->dir[i].held, (GDestroyNotify)held_free);
     g_free(ts);
 }
 
@@ -287,7 +295,7 @@ smtpx_tcpstream_segment(smtpx_tcpstream_t *ts, smtpx_dir_t dir,
     if (seg->flags & SMTPX_TCP_RST) {
         /* RFC 1122 4.2.2.12: data in a RST is a diagnostic, not stream
          * data.  The sender aborted: its holes will never fill. */
-        while (!g_queue_is_empty(&d->held))
+        while (d->held)
             flush_first_hole(d, dir, &out);
         return;
     }
@@ -307,5 +315,5 @@ smtpx_tcpstream_held_segments(const smtpx_tcpstream_t *ts, smtpx_dir_t dir)
 {
     if (!ts || (dir != SMTPX_DIR_CLIENT && dir != SMTPX_DIR_SERVER))
         return 0;
-    return ts->dir[dir].held.length;
+    return ts->dir[dir].held ? ts->dir[dir].held->length : 0;
 }

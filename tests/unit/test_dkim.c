@@ -1204,6 +1204,56 @@ test_session(void)
 
 /* ---- random input ---------------------------------------------------------- */
 
+/*
+ * Issue 10: an ended message with no DKIM-Signature and no
+ * Authentication-Results field settles to the shared empty one (ended,
+ * nothing to verify or show, read-only); any such field keeps it.
+ */
+static void
+test_settle(void)
+{
+    static const char plain[] = "From: a@b.example\r\nSubject: x\r\n\r\nbody\r\n";
+    static const char ar[] = "Authentication-Results: mx.example; dkim=pass\r\n"
+                             "From: a@b.example\r\n\r\nbody\r\n";
+    static const char sig[] = "DKIM-Signature: v=1; a=rsa-sha256; d=b.example; s=s;"
+                              " h=from; bh=; b=\r\nFrom: a@b.example\r\n\r\nbody\r\n";
+    smtpx_dkim_msg_t *m, *e, *open_m;
+    GPtrArray *r;
+
+    g_assert_null(smtpx_dkim_msg_settle(NULL));
+    m = run(plain, strlen(plain), 0);
+    e = smtpx_dkim_msg_settle(m);             /* m is freed */
+    g_assert_true(smtpx_dkim_msg_ended(e));
+    g_assert_cmpuint(smtpx_dkim_msg_n_sigs(e), ==, 0);
+    g_assert_cmpuint(smtpx_dkim_msg_n_fields(e), ==, 0);
+    g_assert_null(smtpx_dkim_msg_authres(e));
+    r = smtpx_dkim_msg_evaluate(e, NULL);
+    g_assert_cmpuint(r->len, ==, 0);
+    g_ptr_array_unref(r);
+    /* Read-only and shared: writes are ignored, free does nothing. */
+    smtpx_dkim_msg_feed(e, (const guint8 *)"DKIM-Signature: v=1\r\n", 21);
+    smtpx_dkim_msg_lost(e);
+    smtpx_dkim_msg_end(e, TRUE, 0);
+    smtpx_dkim_msg_free(e);
+    m = run(plain, strlen(plain), 5);
+    g_assert_true(smtpx_dkim_msg_settle(m) == e);
+    g_assert_true(smtpx_dkim_msg_settle(e) == e);
+    /* Fields the glue reads keep the message. */
+    m = run(ar, strlen(ar), 0);
+    g_assert_true(smtpx_dkim_msg_settle(m) == m);
+    g_assert_nonnull(smtpx_dkim_msg_authres(m));
+    smtpx_dkim_msg_free(m);
+    m = run(sig, strlen(sig), 0);
+    g_assert_true(smtpx_dkim_msg_settle(m) == m);
+    g_assert_cmpuint(smtpx_dkim_msg_n_fields(m), ==, 1);
+    smtpx_dkim_msg_free(m);
+    /* Not ended: kept. */
+    open_m = smtpx_dkim_msg_new(65536);
+    smtpx_dkim_msg_feed(open_m, (const guint8 *)plain, strlen(plain));
+    g_assert_true(smtpx_dkim_msg_settle(open_m) == open_m);
+    smtpx_dkim_msg_free(open_m);
+}
+
 static void
 test_random(void)
 {
@@ -1263,5 +1313,6 @@ main(int argc, char **argv)
     g_test_add_func("/dkim/author_verdict", test_author_verdict);
     g_test_add_func("/dkim/session", test_session);
     g_test_add_func("/dkim/random", test_random);
+    g_test_add_func("/dkim/settle", test_settle);
     return g_test_run();
 }
