@@ -255,8 +255,8 @@ sess_bdat_refused_check(smtpx_session_t *s, const guint8 *data, gsize len)
         return;
     smtpx_stream_end_body(s->st[SMTPX_DIR_CLIENT]);
     if (s->ph.rx.m && !s->ph.rx.body_seen) {
-        if (s->ph.rx.txn && s->ph.rx.txn->ev->message == s->ph.rx.m)
-            s->ph.rx.txn->ev->message = NULL;
+        if (s->ph.rx.txn && s->ph.rx.txn->ev.message == s->ph.rx.m)
+            s->ph.rx.txn->ev.message = NULL;
         s->ph.rx.m = NULL;
         s->ph.rx.txn = NULL;
     }

@@ -405,7 +405,7 @@ apply_rcpt(smtpx_session_t *s, smtpx_event_t *ev, smtpx_command_event_t *ce,
     p->txn = s->ph.cur_txn;
     if (!s->ph.cur_txn)
         return;
-    t = s->ph.cur_txn->ev;
+    t = &s->ph.cur_txn->ev;
     if (!t->rcpt_frame)
         t->rcpt_frame = s->feed->frame;       /* the summary links it */
     if (t->n_rcpt < MAX_RCPTS) {
@@ -427,8 +427,8 @@ apply_data(smtpx_session_t *s, const smtpx_stream_item_t *it,
            smtpx_event_t *ev, pending_t *p)
 {
     p->txn = s->ph.cur_txn;
-    if (s->ph.cur_txn && !s->ph.cur_txn->ev->data_frame)
-        s->ph.cur_txn->ev->data_frame = s->feed->frame;   /* the summary links it */
+    if (s->ph.cur_txn && !s->ph.cur_txn->ev.data_frame)
+        s->ph.cur_txn->ev.data_frame = s->feed->frame;   /* the summary links it */
     if (s->ph.rx.m)
         sess_abandon_message(s, ev);
     sess_begin_message(s, s->ph.cur_txn, ev);
@@ -452,8 +452,8 @@ apply_bdat(smtpx_session_t *s, const smtpx_stream_item_t *it,
 
     need_ext(s, ev, SMTPX_EXT_CHUNKING, "BDAT used", "CHUNKING", "RFC 3030");
     if (ce->bdat.error == SMTPX_BDAT_OK) {
-        if (s->ph.cur_txn && !s->ph.cur_txn->ev->data_frame)
-            s->ph.cur_txn->ev->data_frame = s->feed->frame;   /* the summary links it */
+        if (s->ph.cur_txn && !s->ph.cur_txn->ev.data_frame)
+            s->ph.cur_txn->ev.data_frame = s->feed->frame;   /* the summary links it */
         start_bdat(s, it, p, &ce->bdat);
         return;
     }

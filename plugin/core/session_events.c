@@ -95,13 +95,11 @@ sess_txn_free(gpointer p)
 {
     txn_t *t = p;
 
-    if (t->ev) {
-        if (!t->helo_borrowed)
-            g_free(t->ev->helo);
-        g_free(t->ev->mail_from);
-        g_free(t->ev->rcpt_to);
-        g_free(t->ev->status);
-    }
+    if (!t->helo_borrowed)
+        g_free(t->ev.helo);
+    g_free(t->ev.mail_from);
+    g_free(t->ev.rcpt_to);
+    g_free(t->ev.status);
     g_free(t->neg_status);
     smtpx_path_free(t->owned_mail_from);
     if (t->own_msg)

@@ -58,7 +58,6 @@ typedef struct {
 /* Issue 10: the members are ordered, and the flags are bits, so that no
  * padding is kept per transaction (here and in the session below). */
 struct txn {
-    smtpx_txn_event_t *ev;       /* &ev_store, shown by a TXN event */
     txn_t *next;                 /* kept: the next of s->txns */
     const smtpx_path_t *mail_from;   /* the MAIL command event's path */
     smtpx_path_t *owned_mail_from;   /* that path when the event was
@@ -77,11 +76,12 @@ struct txn {
                                     (sess_reclaim_loose) */
     guint mark;                  /* sess_reclaim_loose's epoch */
     guint n_messages;            /* messages begun in it */
-    guint32 rcpt_octets;         /* of ev->rcpt_to in use; its block is
+    guint32 rcpt_octets;         /* of ev.rcpt_to in use; its block is
                                     sess_rcpt_capacity(rcpt_octets) long
                                     until the transaction settles, then
                                     exactly this long */
-    smtpx_txn_event_t ev_store;  /* issue 10: in the same block */
+    smtpx_txn_event_t ev;        /* its summary, shown by a TXN event
+                                    (issue 10: in the same block) */
 };
 
 /* A message past max_transactions: freed with (or after) its loose owner,

@@ -182,8 +182,8 @@ reply_data(smtpx_session_t *s, smtpx_event_t *ev, const smtpx_reply_t *r,
     if (s->ph.cstate == C_DATA && s->ph.rx.m && s->ph.rx.txn == p->txn) {
         smtpx_stream_end_body(s->st[SMTPX_DIR_CLIENT]);
         if (!s->ph.rx.body_seen) {
-            if (p->txn && p->txn->ev->message == s->ph.rx.m)
-                p->txn->ev->message = NULL;
+            if (p->txn && p->txn->ev.message == s->ph.rx.m)
+                p->txn->ev.message = NULL;
             s->ph.rx.m = NULL;
             s->ph.rx.txn = NULL;
             s->ph.cstate = C_COMMAND;

@@ -22,24 +22,23 @@ sess_txn_new(smtpx_session_t *s, const smtpx_path_t *mail_from, const smtpx_even
 {
     txn_t *t = smtpx_new0(txn_t);
 
-    t->ev = &t->ev_store;
-    t->ev->number = ++s->txn_count;
+    t->ev.number = ++s->txn_count;
     t->loose = !sess_take_txn_slot(s, ref);
     if (t->loose || !s->ph.helo) {
-        t->ev->helo = g_strdup(s->ph.helo);
+        t->ev.helo = g_strdup(s->ph.helo);
     } else {
         /* Issue 10: a kept transaction (it lives as long as the session)
          * shares the phase's HELO domain: the first one takes it over. */
-        t->ev->helo = s->ph.helo;
+        t->ev.helo = s->ph.helo;
         t->helo_borrowed = s->ph.helo_lent;
         s->ph.helo_lent = TRUE;
     }
     if (mail_from)
-        t->ev->mail_from = g_strdup(mail_from->null_path ? ""
+        t->ev.mail_from = g_strdup(mail_from->null_path ? ""
                                     : (mail_from->mailbox ? mail_from->mailbox : ""));
-    t->ev->tls = TLS_IS_ON(s);
-    t->ev->auth = s->ph.authenticated;
-    t->ev->first_frame = s->feed->frame;
+    t->ev.tls = TLS_IS_ON(s);
+    t->ev.auth = s->ph.authenticated;
+    t->ev.first_frame = s->feed->frame;
     t->mail_from = mail_from;
     sess_own_txn(s, t);
     return t;
@@ -87,15 +86,15 @@ sess_txn_end(smtpx_session_t *s, txn_t *t, const char *reason,
         code = r->code;
         status = r->status_text;
     }
-    t->ev->reply_code = code;
-    t->ev->status = g_strdup(status);
-    t->ev->end_reason = reason;
+    t->ev.reply_code = code;
+    t->ev.status = g_strdup(status);
+    t->ev.end_reason = reason;
     g_free(t->neg_status);          /* issue 10: read no more */
     t->neg_status = NULL;
     ev = sess_emit_txn_event(s, t->loose, SMTPX_EV_TXN, ref ? ref->dir : SMTPX_DIR_SERVER,
               ref ? ref->offset : 0, ref ? ref->length : 0,
               ref ? ref->began_earlier : FALSE);
-    ev->txn = t->ev;
+    ev->txn = &t->ev;
 }
 
 /* t may still be read: open, its message being received, or a pending
@@ -139,8 +138,8 @@ sess_settle_txns(smtpx_session_t *s)
             t->mail_from = NULL;
         }
         /* No RCPT reaches it any more: its recipients at their size. */
-        if (t->ev->rcpt_to && sess_rcpt_capacity(t->rcpt_octets) != t->rcpt_octets)
-            t->ev->rcpt_to = g_realloc(t->ev->rcpt_to, t->rcpt_octets);
+        if (t->ev.rcpt_to && sess_rcpt_capacity(t->rcpt_octets) != t->rcpt_octets)
+            t->ev.rcpt_to = g_realloc(t->ev.rcpt_to, t->rcpt_octets);
         s->txns_unsettled = t->next;
     }
 }
@@ -167,10 +166,10 @@ sess_txn_add_rcpt(txn_t *t, const char *mailbox)
     gsize n = strlen(mailbox) + 1, used = t->rcpt_octets;
 
     if (used + n > sess_rcpt_capacity(used))
-        t->ev->rcpt_to = g_realloc(t->ev->rcpt_to, sess_rcpt_capacity(used + n));
-    memcpy(t->ev->rcpt_to + used, mailbox, n);
+        t->ev.rcpt_to = g_realloc(t->ev.rcpt_to, sess_rcpt_capacity(used + n));
+    memcpy(t->ev.rcpt_to + used, mailbox, n);
     t->rcpt_octets = (guint32)(used + n);
-    t->ev->n_rcpt++;
+    t->ev.n_rcpt++;
 }
 
 void
@@ -227,7 +226,7 @@ sess_begin_message(smtpx_session_t *s, txn_t *t, const smtpx_event_t *ref)
     s->ph.rx.txn = t;
     s->ph.rx.loose = loose != FALSE;
     if (t && !t->emitted && (t->loose || !loose))
-        t->ev->message = m;
+        t->ev.message = m;
 }
 
 static const char *
@@ -260,7 +259,7 @@ sess_judge_message(smtpx_session_t *s, gsize offset, gsize length,
     if (!(m->incomplete && smtpx_headers_count_name(m->headers, "From") == 0)) {
         memset(&in, 0, sizeof(in));
         in.mail_from = s->ph.rx.txn ? s->ph.rx.txn->mail_from : NULL;
-        in.helo = s->ph.rx.txn ? s->ph.rx.txn->ev->helo : s->ph.helo;
+        in.helo = s->ph.rx.txn ? s->ph.rx.txn->ev.helo : s->ph.helo;
         in.headers = m->headers;
         in.exceptions = s->exceptions;
         in.n_exceptions = s->cfg.n_exceptions;
